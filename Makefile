@@ -1,0 +1,54 @@
+# Two commands matter: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install messages makemessages migrate seed lint format worker clean
+
+$(INSTALLED): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+# Compile the message catalogues (and fail if the Swahili one has gaps); needs no GNU gettext.
+messages: $(INSTALLED)
+	$(BIN)/python scripts/compile_messages.py
+
+# Re-extract strings after changing code or templates (needs GNU gettext's xgettext).
+makemessages: $(INSTALLED)
+	$(MANAGE) makemessages --locale sw --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+
+migrate: $(INSTALLED) messages
+	$(MANAGE) migrate --no-input
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+run: seed
+	@echo "Serving Mrejesho on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+# A worker for the database task queue (production, or TASKS_BACKEND=database).
+worker: $(INSTALLED)
+	$(MANAGE) db_worker
+
+test: $(INSTALLED) messages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,14 @@
+"""The pytest suite: whatever DATABASE_URL and ELASTICSEARCH_URL say, fast hashing, no console noise."""
+
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "feedback.sms.MemorySMSBackend"
+ELASTICSEARCH_INDEX_PREFIX = "mrejesho-test"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

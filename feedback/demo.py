@@ -1,0 +1,239 @@
+"""Demo content for a newcomer: one country's institutions, services with charters, and staff.
+
+Every function here is idempotent: it finds what already exists by its natural key
+(short code, service code, username) and only creates what is missing.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from feedback.models import CharterTerm, Institution, Kind, Role, Service
+from feedback.roles import assign_role
+
+# (short code, level, English name, Swahili name, acronym, children)
+INSTITUTIONS = (
+    "1", "national", "Government of Tanzania", "Serikali ya Tanzania", "GoT", [
+        ("10", "ministry", "Ministry of Home Affairs", "Wizara ya Mambo ya Ndani", "MoHA", [
+            ("101", "agency", "Immigration Department", "Idara ya Uhamiaji", "IMMIGRATION", [
+                ("1011", "unit", "Passport Office Dar es Salaam", "Ofisi ya Pasipoti Dar es Salaam", "", []),
+            ]),
+            ("102", "agency", "National Identification Authority", "Mamlaka ya Vitambulisho vya Taifa", "NIDA", []),
+            ("103", "agency", "Tanzania Police Force - Traffic", "Jeshi la Polisi - Usalama Barabarani", "TPF", []),
+        ]),
+        ("11", "ministry", "Ministry of Water", "Wizara ya Maji", "MoW", [
+            ("111", "agency", "Dar es Salaam Water Supply and Sanitation Authority", "Mamlaka ya Majisafi na Usafi wa Mazingira Dar es Salaam", "DAWASA", [
+                ("1111", "unit", "DAWASA Customer Care", "Huduma kwa Wateja DAWASA", "", []),
+            ]),
+            ("112", "agency", "Rural Water Supply and Sanitation Agency", "Wakala wa Maji na Usafi wa Mazingira Vijijini", "RUWASA", []),
+        ]),
+        ("12", "ministry", "Ministry of Health", "Wizara ya Afya", "MoH", [
+            ("121", "agency", "National Health Insurance Fund", "Mfuko wa Taifa wa Bima ya Afya", "NHIF", []),
+            ("122", "agency", "Muhimbili National Hospital", "Hospitali ya Taifa Muhimbili", "MNH", []),
+        ]),
+        ("13", "ministry", "Ministry of Lands, Housing and Human Settlements Development", "Wizara ya Ardhi, Nyumba na Maendeleo ya Makazi", "MLHHSD", [
+            ("131", "agency", "Office of the Commissioner for Lands", "Ofisi ya Kamishna wa Ardhi", "", []),
+        ]),
+        ("14", "ministry", "Ministry of Finance", "Wizara ya Fedha", "MoF", [
+            ("141", "agency", "Tanzania Revenue Authority", "Mamlaka ya Mapato Tanzania", "TRA", []),
+        ]),
+        ("15", "ministry", "Ministry of Energy", "Wizara ya Nishati", "MoE", [
+            ("151", "agency", "Tanzania Electric Supply Company", "Shirika la Umeme Tanzania", "TANESCO", []),
+        ]),
+        ("16", "ministry", "Ministry of Constitutional and Legal Affairs", "Wizara ya Katiba na Sheria", "MoCLA", [
+            ("161", "agency", "Registration, Insolvency and Trusteeship Agency", "Wakala wa Usajili, Ufilisi na Udhamini", "RITA", []),
+        ]),
+        ("17", "ministry", "Ministry of Education, Science and Technology", "Wizara ya Elimu, Sayansi na Teknolojia", "MoEST", [
+            ("171", "agency", "Higher Education Students' Loans Board", "Bodi ya Mikopo ya Wanafunzi wa Elimu ya Juu", "HESLB", []),
+        ]),
+        ("18", "ministry", "President's Office - Regional Administration and Local Government", "Ofisi ya Rais - Tawala za Mikoa na Serikali za Mitaa", "PO-RALG", [
+            ("181", "region", "Dar es Salaam Region", "Mkoa wa Dar es Salaam", "", [
+                ("1811", "district", "Ilala District", "Wilaya ya Ilala", "", []),
+                ("1812", "district", "Kinondoni District", "Wilaya ya Kinondoni", "", []),
+                ("1813", "district", "Temeke District", "Wilaya ya Temeke", "", []),
+                ("1814", "district", "Ubungo District", "Wilaya ya Ubungo", "", []),
+            ]),
+            ("182", "region", "Arusha Region", "Mkoa wa Arusha", "", [
+                ("1821", "district", "Arusha City", "Jiji la Arusha", "", []),
+                ("1822", "district", "Meru District", "Wilaya ya Meru", "", []),
+            ]),
+            ("183", "region", "Dodoma Region", "Mkoa wa Dodoma", "", [
+                ("1831", "district", "Dodoma City", "Jiji la Dodoma", "", []),
+                ("1832", "district", "Chamwino District", "Wilaya ya Chamwino", "", []),
+            ]),
+            ("184", "region", "Mwanza Region", "Mkoa wa Mwanza", "", [
+                ("1841", "district", "Nyamagana District", "Wilaya ya Nyamagana", "", []),
+                ("1842", "district", "Ilemela District", "Wilaya ya Ilemela", "", []),
+            ]),
+            ("185", "region", "Mbeya Region", "Mkoa wa Mbeya", "", [
+                ("1851", "district", "Mbeya City", "Jiji la Mbeya", "", []),
+            ]),
+        ]),
+    ],
+)
+
+# (institution code, service code, English, Swahili, description, Swahili description,
+#  days to acknowledge, days to resolve, {kind: (ack, resolve)} overrides)
+SERVICES = [
+    ("1011", "1", "Passport application", "Maombi ya pasipoti",
+     "Apply for or renew a Tanzanian passport and follow your application.",
+     "Omba au huisha pasipoti ya Tanzania na fuatilia maombi yako.", 2, 15, {Kind.INQUIRY: (1, 5)}),
+    ("101", "2", "Residence permit", "Kibali cha ukaazi",
+     "Residence permits for foreign nationals living and working in Tanzania.",
+     "Vibali vya ukaazi kwa raia wa kigeni wanaoishi na kufanya kazi Tanzania.", 3, 30, {}),
+    ("102", "1", "National ID registration", "Usajili wa kitambulisho cha taifa",
+     "Register for a national identity number and card.",
+     "Jisajili kupata namba na kadi ya kitambulisho cha taifa.", 2, 20, {}),
+    ("102", "2", "National ID card replacement", "Kubadilisha kitambulisho kilichopotea",
+     "Replace a lost, damaged or incorrect national ID card.",
+     "Badilisha kitambulisho kilichopotea, kuharibika au chenye makosa.", 2, 15, {}),
+    ("103", "1", "Traffic fines and notices", "Faini na taarifa za usalama barabarani",
+     "Pay or dispute a traffic fine issued by a traffic officer.",
+     "Lipa au pinga faini ya barabarani iliyotolewa na askari wa usalama barabarani.", 2, 10, {}),
+    ("1111", "1", "Water bills and meters", "Bili za maji na mita",
+     "Questions and complaints about water bills, meter readings and payments.",
+     "Maswali na malalamiko kuhusu bili za maji, usomaji wa mita na malipo.", 1, 7, {Kind.COMPLAINT: (1, 5)}),
+    ("111", "2", "New water connection", "Kuunganishiwa maji",
+     "Apply for a new household or business water connection.",
+     "Omba kuunganishiwa maji nyumbani au kwenye biashara.", 2, 21, {}),
+    ("111", "3", "Water supply interruptions", "Kukatika kwa huduma ya maji",
+     "Report water cuts, low pressure, leaks and burst pipes.",
+     "Ripoti kukatika kwa maji, msukumo mdogo, uvujaji na mabomba yaliyopasuka.", 1, 3, {}),
+    ("112", "1", "Rural water points", "Vituo vya maji vijijini",
+     "Broken rural water points, boreholes and village water committees.",
+     "Vituo vya maji vijijini vilivyoharibika, visima na kamati za maji za vijiji.", 3, 20, {}),
+    ("121", "1", "Health insurance membership", "Uanachama wa bima ya afya",
+     "Register, renew or update NHIF membership and dependants.",
+     "Jisajili, huisha au badilisha uanachama wa NHIF na wategemezi.", 2, 10, {}),
+    ("121", "2", "Health insurance claims", "Madai ya bima ya afya",
+     "Claims refused or delayed at accredited health facilities.",
+     "Madai yaliyokataliwa au kuchelewa katika vituo vya afya vilivyosajiliwa.", 2, 15, {}),
+    ("122", "1", "Outpatient and specialist clinics", "Kliniki za wagonjwa wa nje na wataalamu",
+     "Appointments, waiting times and care at specialist clinics.",
+     "Miadi, muda wa kusubiri na huduma katika kliniki za wataalamu.", 1, 10, {}),
+    ("131", "1", "Land title deeds", "Hati miliki za ardhi",
+     "Apply for, transfer or correct a certificate of right of occupancy.",
+     "Omba, hamisha au sahihisha hati ya haki ya kumiliki ardhi.", 3, 30, {}),
+    ("131", "2", "Land rent", "Kodi ya ardhi",
+     "Land rent bills, payments and arrears.",
+     "Bili za kodi ya ardhi, malipo na madeni.", 2, 15, {}),
+    ("141", "1", "Taxpayer identification number", "Namba ya utambulisho wa mlipakodi",
+     "Register for a TIN and update your taxpayer details.",
+     "Jisajili kupata TIN na badilisha taarifa zako za mlipakodi.", 1, 5, {}),
+    ("141", "2", "Tax refunds and assessments", "Marejesho na makadirio ya kodi",
+     "Objections to assessments and delayed refunds.",
+     "Pingamizi dhidi ya makadirio na marejesho yaliyochelewa.", 3, 30, {}),
+    ("151", "1", "Electricity connection", "Kuunganishiwa umeme",
+     "Apply for a new electricity connection.",
+     "Omba kuunganishiwa umeme.", 2, 30, {}),
+    ("151", "2", "Power outages and LUKU tokens", "Kukatika kwa umeme na LUKU",
+     "Report outages, faulty meters and prepaid tokens that did not load.",
+     "Ripoti kukatika kwa umeme, mita mbovu na LUKU zisizoingia.", 1, 3, {}),
+    ("161", "1", "Birth certificates", "Vyeti vya kuzaliwa",
+     "Register a birth and obtain or correct a birth certificate.",
+     "Sajili kizazi na pata au sahihisha cheti cha kuzaliwa.", 2, 14, {}),
+    ("161", "2", "Marriage and death registration", "Usajili wa ndoa na vifo",
+     "Register a marriage or a death and obtain certificates.",
+     "Sajili ndoa au kifo na pata vyeti.", 2, 14, {}),
+    ("171", "1", "Student loans", "Mikopo ya wanafunzi",
+     "Loan applications, allocations, disbursements and repayments.",
+     "Maombi ya mikopo, upangaji, utoaji na urejeshaji.", 2, 15, {}),
+    ("1811", "1", "Business licences", "Leseni za biashara",
+     "Apply for or renew a business licence in Ilala.",
+     "Omba au huisha leseni ya biashara Ilala.", 2, 10, {}),
+    ("1812", "1", "Waste collection", "Ukusanyaji wa taka",
+     "Missed waste collection and illegal dumping in Kinondoni.",
+     "Taka zisizokusanywa na utupaji holela Kinondoni.", 1, 5, {}),
+    ("1821", "1", "Roads and street lighting", "Barabara na taa za barabarani",
+     "Potholes, drainage and broken street lights in Arusha City.",
+     "Mashimo barabarani, mifereji na taa za barabarani zilizoharibika Jiji la Arusha.", 2, 20, {}),
+    ("1831", "1", "Primary school enrolment", "Uandikishaji wa shule za msingi",
+     "Enrolment and transfers at public primary schools in Dodoma City.",
+     "Uandikishaji na uhamisho katika shule za msingi za umma Jiji la Dodoma.", 2, 10, {}),
+]
+
+DEMO_PASSWORD = "mrejesho-demo-2026"
+
+# (username, role, institution short code or None, first name, last name)
+DEMO_USERS = [
+    ("admin", Role.ADMIN, None, "Amina", "Msuya"),
+    ("editor", Role.EDITOR, None, "Eliya", "Mwakyusa"),
+    ("officer", Role.OFFICER, "111", "Omari", "Juma"),
+    ("lead", Role.LEAD, "111", "Lucy", "Kimaro"),
+    ("oversight", Role.OVERSIGHT, "11", "Baraka", "Mushi"),
+    ("agent", Role.AGENT, "1811", "Neema", "Mollel"),
+    ("auditor", Role.AUDITOR, None, "Daudi", "Kessy"),
+]
+
+
+def _ensure_institution(parent, code, level, name, name_sw, acronym):
+    existing = Institution.objects.filter(short_code=code).first()
+    if existing is not None:
+        return existing
+    fields = {"short_code": code, "level": level, "name": name, "name_sw": name_sw}
+    fields["acronym"] = acronym
+    if parent is None:
+        return Institution.add_root(**fields)
+    return parent.add_child(**fields)
+
+
+def _walk(parent, node):
+    code, level, name, name_sw, acronym, children = node
+    institution = _ensure_institution(parent, code, level, name, name_sw, acronym)
+    # Re-fetch so treebeard's path bookkeeping is current before adding the next child.
+    for child in children:
+        _walk(Institution.objects.get(pk=institution.pk), child)
+    return institution
+
+
+@transaction.atomic
+def seed_institutions() -> Institution:
+    return _walk(None, INSTITUTIONS)
+
+
+@transaction.atomic
+def seed_services() -> list[Service]:
+    services = []
+    for row in SERVICES:
+        inst_code, code, name, name_sw, description, description_sw, ack, resolve, terms = row
+        institution = Institution.objects.get(short_code=inst_code)
+        service, _created = Service.objects.get_or_create(
+            institution=institution,
+            code=code,
+            defaults={
+                "name": name,
+                "name_sw": name_sw,
+                "description": description,
+                "description_sw": description_sw,
+                "acknowledge_days": ack,
+                "resolve_days": resolve,
+            },
+        )
+        for kind, (term_ack, term_resolve) in terms.items():
+            CharterTerm.objects.get_or_create(
+                service=service,
+                kind=kind,
+                defaults={"acknowledge_days": term_ack, "resolve_days": term_resolve},
+            )
+        services.append(service)
+    return services
+
+
+@transaction.atomic
+def seed_users() -> list[tuple[str, str, str]]:
+    """Create one user per role; returns (username, password, role label) for printing."""
+    User = get_user_model()
+    credentials = []
+    for username, role, inst_code, first, last in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                email=f"{username}@demo.mrejesho.local",
+                first_name=first,
+                last_name=last,
+            )
+        institution = Institution.objects.get(short_code=inst_code) if inst_code else None
+        assign_role(user, role, institution)
+        credentials.append((username, DEMO_PASSWORD, str(Role(role).label)))
+    return credentials
