@@ -1,4 +1,4 @@
-"""The registry's domain: institutions, their services and charters, and the staff who serve them."""
+"""The registry's domain: institutions, their services and charters, and the staff serving them."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -8,7 +8,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
-keypad_code = RegexValidator(r"^[0-9]{1,6}$", _("Use 1 to 6 digits, so it can be typed on a keypad."))
+keypad_code = RegexValidator(
+    r"^[0-9]{1,6}$", _("Use 1 to 6 digits, so it can be typed on a keypad.")
+)
 
 
 class Kind(models.TextChoices):
@@ -27,14 +29,14 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.display_name
+
     @property
     def display_name(self) -> str:
         if get_language() == "sw" and self.name_sw:
             return self.name_sw
         return self.name
-
-    def __str__(self) -> str:
-        return self.display_name
 
 
 class Institution(MP_Node, BilingualName):
@@ -71,7 +73,10 @@ class Service(BilingualName):
     """Something an institution offers the public, with the charter that promises response times."""
 
     institution = models.ForeignKey(
-        Institution, on_delete=models.PROTECT, related_name="services", verbose_name=_("institution")
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="services",
+        verbose_name=_("institution"),
     )
     code = models.CharField(_("code"), max_length=6, validators=[keypad_code])
     description = models.TextField(_("description"), blank=True)
@@ -159,7 +164,9 @@ class StaffProfile(models.Model):
         blank=True,
         related_name="staff",
         verbose_name=_("institution"),
-        help_text=_("Officers, leads and oversight leaders see this institution and its sub-units."),
+        help_text=_(
+            "Officers, leads and oversight leaders see this institution and its sub-units."
+        ),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     history = HistoricalRecords()

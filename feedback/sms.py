@@ -1,4 +1,4 @@
-"""Outbound SMS behind one small interface, chosen by settings.SMS_BACKEND (like Django's e-mail)."""
+"""Outbound SMS behind one small interface chosen by settings.SMS_BACKEND, like Django's e-mail."""
 
 import sys
 from dataclasses import dataclass
@@ -27,7 +27,9 @@ class ConsoleSMSBackend(BaseSMSBackend):
     """Development: print each message instead of sending it."""
 
     def send(self, message: SMSMessage) -> None:
-        sys.stdout.write(f"SMS to {message.to} from {message.sender}:\n{message.body}\n{'-' * 40}\n")
+        sys.stdout.write(
+            f"SMS to {message.to} from {message.sender}:\n{message.body}\n{'-' * 40}\n"
+        )
         sys.stdout.flush()
 
 

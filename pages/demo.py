@@ -59,11 +59,13 @@ GUIDANCE = {
     "en": "<p>{description}</p><h2>Before you contact {institution}</h2><ul><li>Keep your "
     "receipts, bills and any reference numbers.</li><li>Note the date, the office and the name "
     "of the officer you dealt with.</li></ul><p>If the service did not meet the charter, tell "
-    "us: the institution must acknowledge your feedback and answer within the charter times shown on this page.</p>",
+    "us: the institution must acknowledge your feedback and answer within the charter times "
+    "shown on this page.</p>",
     "sw": "<p>{description}</p><h2>Kabla ya kuwasiliana na {institution}</h2><ul><li>Hifadhi "
     "risiti, bili na namba zozote za kumbukumbu.</li><li>Andika tarehe, ofisi na jina la afisa "
     "aliyekuhudumia.</li></ul><p>Kama huduma haikufikia ahadi ya mkataba, tuambie: taasisi "
-    "lazima ipokee maoni yako na kujibu ndani ya muda wa mkataba ulioonyeshwa kwenye ukurasa huu.</p>",
+    "lazima ipokee maoni yako na kujibu ndani ya muda wa mkataba ulioonyeshwa kwenye "
+    "ukurasa huu.</p>",
 }
 
 
@@ -104,7 +106,11 @@ def _ensure_home(locale_en: Locale) -> HomePage:
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
         Site.objects.create(
-            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name="Mrejesho"
+            hostname="localhost",
+            port=80,
+            root_page=home,
+            is_default_site=True,
+            site_name="Mrejesho",
         )
     elif site.root_page_id != home.pk:
         site.root_page = home
@@ -137,7 +143,9 @@ def seed_pages() -> dict[str, int]:
             title=service.name,
             service=service,
             summary=service.description,
-            body=GUIDANCE["en"].format(description=service.description, institution=institution.name),
+            body=GUIDANCE["en"].format(
+                description=service.description, institution=institution.name
+            ),
         )
         _ensure_translation(
             page,

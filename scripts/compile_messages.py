@@ -29,7 +29,8 @@ def main() -> int:
             for msgid in gaps[:20]:
                 print(f"  {msgid!r}", file=sys.stderr)
         po.save_as_mofile(str(po_path.with_suffix(".mo")))
-        print(f"compiled {po_path.relative_to(LOCALE_DIR.parent)}: {len(po.translated_entries())} messages")
+        count = len(po.translated_entries())
+        print(f"compiled {po_path.relative_to(LOCALE_DIR.parent)}: {count} messages")
     return 1 if failed else 0
 
 

@@ -1,4 +1,4 @@
-"""Production: PostgreSQL, Elasticsearch, a task worker, SMTP and an SMS gateway; refuses unsafe settings."""
+"""Production: PostgreSQL, Elasticsearch, a task worker, SMTP and SMS; no unsafe settings."""
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import SECRET_KEY, env_bool

@@ -1,4 +1,4 @@
-"""The pytest suite: whatever DATABASE_URL and ELASTICSEARCH_URL say, fast hashing, no console noise."""
+"""The pytest suite: the DATABASE_URL and ELASTICSEARCH_URL given, fast hashing, quiet output."""
 
 from config.settings.base import *  # noqa: F403
 

@@ -1,4 +1,4 @@
-"""The Elasticsearch connection, made once from settings, for the outcome index and health checks."""
+"""The Elasticsearch connection, made once from settings, for outcome search and health checks."""
 
 from functools import cache
 
@@ -30,7 +30,7 @@ def index_name(name: str) -> str:
 def cluster_health() -> dict:
     """Cluster status; the test distribution answers 405 to `GET /`, so ping() cannot be used."""
     try:
-        health = get_client().cluster.health(request_timeout=5)
+        health = get_client().options(request_timeout=5).cluster.health()
     except Exception as error:  # any transport or HTTP failure means "unavailable"
         raise SearchEngineUnavailable(str(error)) from error
     if health["status"] not in ("green", "yellow"):

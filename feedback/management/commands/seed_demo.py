@@ -8,7 +8,9 @@ from pages.demo import seed_pages
 
 
 class Command(BaseCommand):
-    help = "Create demo institutions, services, pages in English and Swahili, and one user per role."
+    help = (
+        "Create demo institutions, services, pages in English and Swahili, and one user per role."
+    )
 
     def handle(self, *args, **options):
         demo.seed_institutions()

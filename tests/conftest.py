@@ -1,0 +1,30 @@
+"""Suite-wide fixtures and the rule for real services: skipped on a laptop, failed in CI."""
+
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(name: str, available: bool, how: str) -> None:
+    """Skip a test whose real service is absent, except in CI, where absence is a failure."""
+    if available:
+        return
+    message = f"{name} is not available: {how}"
+    if IN_CI:
+        pytest.fail(f"CI=true and {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Seed the demo institutions, services, users and pages once; each test rolls back."""
+    from feedback import demo
+    from pages.demo import seed_pages
+
+    with django_db_blocker.unblock():
+        demo.seed_institutions()
+        demo.seed_services()
+        demo.seed_users()
+        seed_pages()
