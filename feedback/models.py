@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
+from feedback.audit import AuditChainHead, ChainedHistoricalRecord
+
+__all__ = ["AuditChainHead"]  # registered here so Django sees the model
+
 keypad_code = RegexValidator(
     r"^[0-9]{1,6}$", _("Use 1 to 6 digits, so it can be typed on a keypad.")
 )
@@ -60,7 +64,7 @@ class Institution(MP_Node, BilingualName):
     )
     acronym = models.CharField(_("acronym"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords(inherit=False)
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
 
     node_order_by = ["name"]
 
@@ -93,7 +97,7 @@ class Service(BilingualName):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
 
     class Meta:
         verbose_name = _("service")
@@ -124,7 +128,7 @@ class CharterTerm(models.Model):
     resolve_days = models.PositiveSmallIntegerField(
         _("working days to resolve"), validators=[MinValueValidator(1)]
     )
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
 
     class Meta:
         verbose_name = _("charter term")
@@ -169,7 +173,7 @@ class StaffProfile(models.Model):
         ),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
 
     class Meta:
         verbose_name = _("staff profile")
@@ -177,3 +181,303 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    API = "api", _("Mobile app (API)")
+    USSD = "ussd", _("USSD")
+    SMS = "sms", _("SMS")
+    SERVICE_POINT = "service_point", _("Service point")
+    OPEN311 = "open311", _("Open311")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    AWAITING_CITIZEN = "awaiting_citizen", _("Waiting for your information")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.ACKNOWLEDGED,
+        Status.AWAITING_CITIZEN,
+        Status.IN_PROGRESS,
+        Status.REOPENED,
+    }
+)
+
+
+class RejectionReason(models.TextChoices):
+    OUT_OF_SCOPE = "out_of_scope", _("Outside this registry's scope")
+    DUPLICATE = "duplicate", _("Duplicate of another case")
+    ABUSIVE = "abusive", _("Abusive or offensive")
+
+
+class NotifyBy(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+    NONE = "none", _("Do not contact me")
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Case(models.Model):
+    """One piece of feedback. Its status changes only through feedback.workflow."""
+
+    reference = models.CharField(_("reference number"), max_length=10, unique=True, editable=False)
+    pin_digest = models.CharField(max_length=64, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="cases", verbose_name=_("institution")
+    )
+    service = models.ForeignKey(
+        Service,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("service"),
+    )
+    area = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases_in_area",
+        limit_choices_to={"level__in": ["region", "district"]},
+        verbose_name=_("region or district"),
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"))
+    language = models.CharField(
+        _("preferred language"), max_length=5, choices=settings.LANGUAGES, default="en"
+    )
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    consent_to_publish = models.BooleanField(_("consent to publish an anonymised outcome"))
+    is_confidential = models.BooleanField(_("confidential"), default=False)
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, editable=False
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned officer"),
+    )
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_to = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="escalated_cases",
+        verbose_name=_("escalated to"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
+    referral_count = models.PositiveSmallIntegerField(_("referrals"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submitted_cases",
+        verbose_name=_("submitted by agent"),
+    )
+
+    submitted_at = models.DateTimeField(_("submitted"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    acknowledge_due = models.DateTimeField(_("acknowledgement due"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    reopen_until = models.DateTimeField(_("may be reopened until"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    satisfaction = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at"]
+        indexes = [
+            models.Index(fields=["institution", "status"]),
+            models.Index(fields=["status", "resolve_due"]),
+            models.Index(fields=["status", "acknowledge_due"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="satisfaction_between_1_and_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_kind_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def handling_institution(self) -> Institution:
+        """Where the case sits now: the level it was escalated to, or its own institution."""
+        return self.escalated_to or self.institution
+
+
+class Contact(models.Model):
+    """How to reach the citizen; kept apart from the case's text and never published."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="contact", verbose_name=_("case")
+    )
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    notify_by = models.CharField(
+        _("send updates by"), max_length=10, choices=NotifyBy.choices, default=NotifyBy.NONE
+    )
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # The chain must survive erasure, so personal data never enters the history tables.
+    history = HistoricalRecords(
+        bases=[ChainedHistoricalRecord], excluded_fields=["name", "phone", "email"]
+    )
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return f"{_('Contact')} {self.case.reference}"
+
+
+class CaseEvent(models.Model):
+    """One step of a case's story: a transition, a message, an assignment, a rating."""
+
+    class Type(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        TRANSITION = "transition", _("Status change")
+        CITIZEN_MESSAGE = "citizen_message", _("Message from the citizen")
+        STAFF_MESSAGE = "staff_message", _("Message from the institution")
+        NOTE = "note", _("Internal note")
+        ASSIGNED = "assigned", _("Assigned")
+        RATED = "rated", _("Rated")
+
+    class ActorKind(models.TextChoices):
+        CITIZEN = "citizen", _("Citizen")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    action = models.CharField(_("action"), max_length=40, blank=True)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_events",
+        verbose_name=_("actor"),
+    )
+    actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
+    body = models.TextField(_("text"), blank=True)
+    is_public = models.BooleanField(_("visible to the citizen"), default=True)
+    created_at = models.DateTimeField(_("time"))
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference}: {self.action or self.get_type_display()}"
+
+
+class SubmissionDraft(models.Model):
+    """A web submission between the form and the final "submit": survives a crash or a reload."""
+
+    token = models.UUIDField(unique=True)
+    data = models.JSONField(default=dict)
+    language = models.CharField(max_length=5, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("submission draft")
+
+    def __str__(self) -> str:
+        return str(self.token)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name is random: a citizen's file name never reaches the file system.
+    import uuid
+
+    return f"attachments/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file a citizen or officer added to a case (or to a draft, before it is submitted)."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    draft = models.ForeignKey(
+        SubmissionDraft, on_delete=models.CASCADE, null=True, blank=True, related_name="files"
+    )
+    event = models.ForeignKey(
+        CaseEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

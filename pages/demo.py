@@ -5,7 +5,7 @@ from django.utils.text import slugify
 from wagtail.models import Locale, Page, Site
 
 from feedback.models import Service
-from pages.models import HomePage, ServiceIndexPage, ServicePage, StandardPage
+from pages.models import FeedbackPage, HomePage, ServiceIndexPage, ServicePage, StandardPage
 
 HOME = {
     "en": {
@@ -53,6 +53,26 @@ ABOUT = {
         "body": "<p>Kila shauri hupokelewa na kujibiwa ndani ya muda wa mkataba wa huduma kwa "
         "mteja. Lisipojibiwa, hupanda ngazi ya juu. Matokeo unayokubali yachapishwe tu ndiyo "
         "huonyeshwa kwa umma, bila taarifa zako binafsi.</p>",
+    },
+}
+FEEDBACK = {
+    "en": {
+        "title": "Give feedback",
+        "slug": "feedback",
+        "intro": "<p>Complaints, suggestions, questions and compliments about any public "
+        "service. It takes about three minutes, and you can stay anonymous.</p>",
+        "form_intro": "<p>Tell us what happened. The institution must acknowledge your "
+        "feedback and answer within the times of its service charter.</p>",
+        "track_intro": "<p>Enter the reference number you received.</p>",
+    },
+    "sw": {
+        "title": "Toa maoni",
+        "slug": "feedback",
+        "intro": "<p>Malalamiko, mapendekezo, maswali na pongezi kuhusu huduma yoyote ya "
+        "umma. Inachukua kama dakika tatu, na unaweza kubaki bila kujulikana.</p>",
+        "form_intro": "<p>Tueleze kilichotokea. Taasisi lazima ipokee maoni yako na kujibu "
+        "ndani ya muda wa mkataba wake wa huduma kwa mteja.</p>",
+        "track_intro": "<p>Andika namba ya kumbukumbu uliyopokea.</p>",
     },
 }
 GUIDANCE = {
@@ -130,6 +150,9 @@ def seed_pages() -> dict[str, int]:
 
     index = _ensure_child(home, ServiceIndexPage, **SERVICE_INDEX["en"])
     _ensure_translation(index, locale_sw, **SERVICE_INDEX["sw"])
+
+    feedback = _ensure_child(home, FeedbackPage, **FEEDBACK["en"])
+    _ensure_translation(feedback, locale_sw, **FEEDBACK["sw"])
 
     about = _ensure_child(home, StandardPage, **ABOUT["en"])
     _ensure_translation(about, locale_sw, **ABOUT["sw"])

@@ -3,9 +3,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
+
+from feedback import views as feedback_views
+from feedback.forms import ReferenceForm
 
 
 class HomePage(Page):
@@ -80,6 +84,15 @@ class ServicePage(Page):
     def institution(self):
         return self.service.institution
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        feedback_page = FeedbackPage.objects.live().filter(locale=self.locale).first()
+        if feedback_page is not None:
+            context["feedback_url"] = (
+                f"{feedback_page.get_url(request)}new/?service={self.service_id}"
+            )
+        return context
+
 
 class StandardPage(Page):
     """A plain page of text: about, privacy, help."""
@@ -91,3 +104,55 @@ class StandardPage(Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+class FeedbackPage(RoutablePageMixin, Page):
+    """Where citizens give feedback and track it; editors place it and word its texts."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    form_intro = RichTextField(
+        _("text above the feedback form"),
+        blank=True,
+        help_text=_("For example: what happens next, and how long it takes."),
+    )
+    track_intro = RichTextField(_("text above the tracking form"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("form_intro"),
+        FieldPanel("track_intro"),
+    ]
+    subpage_types: list[str] = []
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("feedback page")
+
+    @path("")
+    def landing(self, request):
+        return self.render(
+            request,
+            context_overrides={"track_form": ReferenceForm()},
+            template="feedback/landing.html",
+        )
+
+    @path("new/")
+    def new(self, request):
+        return feedback_views.new_feedback(request, self)
+
+    @path("new/review/")
+    def review(self, request):
+        return feedback_views.review(request, self)
+
+    @path("new/thanks/")
+    def thanks(self, request):
+        return feedback_views.thanks(request, self)
+
+    @path("track/")
+    def track(self, request):
+        return feedback_views.track(request, self)
+
+    @re_path(r"^track/(?P<reference>[^/]+)/$")
+    def track_case(self, request, reference):
+        return feedback_views.track_case(request, self, reference)

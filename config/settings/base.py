@@ -186,3 +186,27 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Audit: history rows get UUIDs so a row's hash can cover its own identity.
+SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
+# Charter used when a case has no service (screening, or referred to another institution).
+DEFAULT_CHARTER_DAYS = {"acknowledge": 3, "resolve": 20, "reopen_window": 10}
+
+# Tracking: how many wrong PINs a reference (or a client address) may send before a pause.
+PIN_MAX_FAILURES = 5
+PIN_LOCKOUT_SECONDS = 15 * 60
+
+# Attachments: what a citizen may upload, judged by content rather than by name.
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_MAX_FILES = 3
+ATTACHMENT_TYPES = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+# The public address of the site, for links in SMS and e-mail.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

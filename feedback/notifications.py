@@ -1,0 +1,150 @@
+"""What the citizen (and the level above) is told when a case changes, in the citizen's language.
+
+Messages go out on the channel the citizen used: SMS for USSD and SMS cases, otherwise SMS or
+e-mail as the citizen chose. Each is queued with the change that caused it (feedback.tasks).
+"""
+
+from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from feedback import references
+from feedback.models import Case, Channel, Contact, NotifyBy, Role, StaffProfile
+from feedback.tasks import deliver_email, deliver_sms, enqueue_with_change
+
+SMS_TEXT_LIMIT = 300  # two concatenated SMS parts; longer answers are on the tracking page
+
+
+def _date(value) -> str:
+    return formats.date_format(timezone.localtime(value), "j M Y") if value else ""
+
+
+def _short(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def tracking_url(case: Case) -> str:
+    return f"{settings.SITE_URL}/{case.language}/feedback/track/{case.reference}/"
+
+
+def _messages(case: Case, action: str, body: str) -> str | None:
+    """The text for one event, in the active language; None when the citizen is not told."""
+    ref = references.format_reference(case.reference)
+    place = str(case.handling_institution)
+    texts = {
+        "acknowledge": lambda: (
+            _("Mrejesho %(ref)s: %(place)s has received your feedback and will answer by %(date)s.")
+            % {"ref": ref, "place": place, "date": _date(case.resolve_due)}
+        ),
+        "request_information": lambda: (
+            _(
+                "Mrejesho %(ref)s: %(place)s needs more information: %(question)s "
+                "Reply with your reference and PIN."
+            )
+            % {"ref": ref, "place": place, "question": _short(body)}
+        ),
+        "resolve": lambda: (
+            _(
+                "Mrejesho %(ref)s: your case is resolved: %(answer)s "
+                "Not satisfied? Reopen it by %(date)s."
+            )
+            % {"ref": ref, "answer": _short(body), "date": _date(case.reopen_until)}
+        ),
+        "escalate": lambda: (
+            _(
+                "Mrejesho %(ref)s: your case has been escalated to %(place)s, who will answer by "
+                "%(date)s."
+            )
+            % {"ref": ref, "place": place, "date": _date(case.resolve_due)}
+        ),
+        "refer": lambda: (
+            _(
+                "Mrejesho %(ref)s: your case has been passed to %(place)s, who will answer by "
+                "%(date)s."
+            )
+            % {"ref": ref, "place": place, "date": _date(case.resolve_due)}
+        ),
+        "reply": lambda: (
+            _("Mrejesho %(ref)s: new message from %(place)s: %(message)s")
+            % {"ref": ref, "place": place, "message": _short(body)}
+        ),
+    }
+    make = texts.get(action)
+    return make() if make else None
+
+
+def _reachable_contact(case: Case) -> Contact | None:
+    try:
+        contact = case.contact
+    except Contact.DoesNotExist:
+        return None
+    return None if contact.erased_at else contact
+
+
+def _send_to_citizen(case: Case, text: str, subject: str) -> None:
+    contact = _reachable_contact(case)
+    if contact is None:
+        return
+    by_sms = case.channel in (Channel.USSD, Channel.SMS) or contact.notify_by == NotifyBy.SMS
+    if by_sms and contact.phone:
+        enqueue_with_change(deliver_sms, contact.phone, text[:SMS_TEXT_LIMIT])
+    elif contact.notify_by == NotifyBy.EMAIL and contact.email:
+        body = f"{text}\n\n{tracking_url(case)}"
+        enqueue_with_change(deliver_email, [contact.email], subject, body)
+
+
+def case_submitted(case: Case, pin: str) -> None:
+    with translation.override(case.language):
+        text = _(
+            "Mrejesho: we received your %(kind)s for %(place)s. Reference %(ref)s, PIN %(pin)s. "
+            "Keep them to follow your case."
+        ) % {
+            "kind": case.get_kind_display().lower(),
+            "place": case.institution,
+            "ref": references.format_reference(case.reference),
+            "pin": pin,
+        }
+        _send_to_citizen(case, text, _("Your feedback %(ref)s") % {"ref": case.reference})
+
+
+def case_changed(case: Case, action: str, event) -> None:
+    with translation.override(case.language):
+        text = _messages(case, action, event.body if event else "")
+        if text is not None:
+            _send_to_citizen(
+                case, text, _("Update on your feedback %(ref)s") % {"ref": case.reference}
+            )
+    if action in ("escalate", "reopen"):
+        _tell_level_above(case)
+
+
+def _tell_level_above(case: Case) -> None:
+    """The leaders of the level a case climbed to hear of it by e-mail, in the site language."""
+    recipients = list(
+        StaffProfile.objects.filter(
+            institution=case.handling_institution,
+            role__in=[Role.LEAD, Role.OVERSIGHT],
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if not recipients:
+        return
+    subject = _("Case %(ref)s escalated to %(place)s") % {
+        "ref": case.reference,
+        "place": case.handling_institution,
+    }
+    body = _(
+        "Case %(ref)s (%(subject)s) from %(institution)s is now with %(place)s at escalation "
+        "level %(level)s. It must be answered by %(date)s."
+    ) % {
+        "ref": case.reference,
+        "subject": case.subject,
+        "institution": case.institution,
+        "place": case.handling_institution,
+        "level": case.escalation_level,
+        "date": _date(case.resolve_due),
+    }
+    enqueue_with_change(deliver_email, recipients, subject, body)

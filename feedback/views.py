@@ -1,0 +1,318 @@
+"""The citizen's web journey; FeedbackPage (pages.models) routes its URLs here.
+
+Views only parse forms, call feedback.workflow and render; every rule lives in the domain.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from feedback import references, tracking, workflow
+from feedback.attachments import store_upload, validate_upload
+from feedback.forms import (
+    CitizenMessageForm,
+    FeedbackForm,
+    PinForm,
+    RatingForm,
+    ReferenceForm,
+    ReopenForm,
+)
+from feedback.models import Case, CaseEvent, Channel, Service, Status, SubmissionDraft
+
+DRAFT_KEY = "feedback_draft"
+SUBMITTED_KEY = "feedback_submitted"
+TRACKED_KEY = "feedback_tracked"
+TEXT_FIELDS = [
+    "kind",
+    "service",
+    "institution",
+    "area",
+    "location",
+    "subject",
+    "description",
+    "name",
+    "phone",
+    "email",
+    "notify_by",
+    "consent_to_publish",
+]
+
+
+def _render(request, page, template, context, status=200):
+    return TemplateResponse(
+        request, f"feedback/{template}", {"page": page, **context}, status=status
+    )
+
+
+def _url(page, request, route: str = "") -> str:
+    return page.get_url(request) + route
+
+
+def _draft(request, create: bool = False) -> SubmissionDraft | None:
+    token = request.session.get(DRAFT_KEY)
+    draft = SubmissionDraft.objects.filter(token=token).first() if token else None
+    if draft is None and create:
+        draft = SubmissionDraft.objects.create(token=uuid.uuid4(), language=get_language())
+        request.session[DRAFT_KEY] = str(draft.token)
+    return draft
+
+
+def _store_files(request, form, draft) -> None:
+    """Keep every acceptable upload on the draft at once, so a failed form never loses one."""
+    for attachment in draft.files.filter(pk__in=request.POST.getlist("remove_file")):
+        attachment.file.delete(save=False)
+        attachment.delete()
+    room = settings.ATTACHMENT_MAX_FILES - draft.files.count()
+    for upload in request.FILES.getlist("files"):
+        if room <= 0:
+            form.add_error(
+                "files",
+                _("You can attach at most %(count)s files.")
+                % {"count": settings.ATTACHMENT_MAX_FILES},
+            )
+            break
+        try:
+            content_type = validate_upload(upload)
+        except ValidationError as error:
+            form.add_error("files", error)
+            continue
+        store_upload(upload, content_type, draft=draft)
+        room -= 1
+
+
+def new_feedback(request, page):
+    draft = _draft(request)
+    if request.method == "POST":
+        form = FeedbackForm(request.POST, request.FILES)
+        draft = draft or _draft(request, create=True)
+        valid = form.is_valid()  # runs before file checks so both sets of errors show
+        _store_files(request, form, draft)
+        if valid and not form.errors:
+            draft.data = form.draft_data()
+            draft.save()
+            return HttpResponseRedirect(_url(page, request, "new/review/"))
+        draft.data = {name: request.POST.get(name, "") for name in TEXT_FIELDS}
+        draft.save()
+        status = 400
+    else:
+        initial = dict(draft.data) if draft else {}
+        service = Service.objects.filter(pk=request.GET.get("service") or None).first()
+        if service is not None:
+            initial.update(service=service.pk, institution="")
+        form = FeedbackForm(initial=initial)
+        status = 200
+    files = list(draft.files.all()) if draft else []
+    return _render(request, page, "form.html", {"form": form, "files": files}, status=status)
+
+
+def review(request, page):
+    draft = _draft(request)
+    if draft is None or not draft.data:
+        return HttpResponseRedirect(_url(page, request, "new/"))
+    form = FeedbackForm(data=draft.data)
+    if not form.is_valid():
+        return HttpResponseRedirect(_url(page, request, "new/"))
+    if request.method == "POST":
+        if "change" in request.POST:
+            return HttpResponseRedirect(_url(page, request, "new/"))
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                submission = workflow.submit(
+                    kind=data["kind"],
+                    institution=form.routed_institution(),
+                    service=data["service"],
+                    area=data["area"],
+                    location=data["location"],
+                    subject=data["subject"],
+                    description=data["description"],
+                    channel=Channel.WEB,
+                    language=get_language(),
+                    contact=workflow.ContactDetails(
+                        name=data["name"],
+                        phone=data["phone"],
+                        email=data["email"],
+                        notify_by=data["notify_by"],
+                    ),
+                    consent_to_publish=data["consent_to_publish"],
+                    attachments=list(draft.files.all()),
+                )
+                draft.delete()
+        except workflow.WorkflowError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(_url(page, request, "new/"))
+        case = submission.case
+        request.session.pop(DRAFT_KEY, None)
+        request.session[SUBMITTED_KEY] = {"reference": case.reference, "pin": submission.pin}
+        _remember_verified(request, case.reference)
+        return HttpResponseRedirect(_url(page, request, "new/thanks/"))
+    context = {"data": form.cleaned_data, "files": draft.files.all(), "form": form}
+    context["institution"] = form.routed_institution()
+    context["kind_label"] = dict(form.fields["kind"].choices)[form.cleaned_data["kind"]]
+    return _render(request, page, "review.html", context)
+
+
+def thanks(request, page):
+    submitted = request.session.get(SUBMITTED_KEY)
+    if not submitted:
+        return HttpResponseRedirect(_url(page, request, "new/"))
+    case = Case.objects.select_related("institution").get(reference=submitted["reference"])
+    context = {
+        "case": case,
+        "reference": references.format_reference(case.reference),
+        "pin": submitted["pin"],
+        "has_contact": not case.is_anonymous,
+    }
+    return _render(request, page, "thanks.html", context)
+
+
+def track(request, page):
+    if "reference" in request.GET:
+        form = ReferenceForm(request.GET)
+        if form.is_valid():
+            reference = form.cleaned_data["reference"]
+            return HttpResponseRedirect(_url(page, request, f"track/{reference}/"))
+        return _render(request, page, "track.html", {"form": form}, status=400)
+    return _render(request, page, "track.html", {"form": ReferenceForm()})
+
+
+def _remember_verified(request, reference: str) -> None:
+    verified = set(request.session.get(TRACKED_KEY, []))
+    verified.add(reference)
+    request.session[TRACKED_KEY] = sorted(verified)
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def track_case(request, page, reference):
+    form = ReferenceForm({"reference": reference})
+    if not form.is_valid():
+        return _render(request, page, "track.html", {"form": form}, status=400)
+    reference = form.cleaned_data["reference"]
+    case = (
+        Case.objects.select_related("institution", "escalated_to", "service")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        form.add_error("reference", _("No case has this number. Check it and try again."))
+        return _render(request, page, "track.html", {"form": form}, status=404)
+    verified = reference in request.session.get(TRACKED_KEY, [])
+    forms = {"pin_form": PinForm()}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "pin":
+            response, forms["pin_form"], status = _check_pin(request, page, case)
+            if response:
+                return response
+        elif not verified:
+            forms["pin_form"].add_error(None, _("Enter your PIN first."))
+            status = 403
+        else:
+            response, forms, status = _citizen_action(request, page, case, action)
+            if response:
+                return response
+    return _render(request, page, "track_case.html", _case_context(case, verified, forms), status)
+
+
+def _check_pin(request, page, case):
+    form = PinForm(request.POST)
+    if tracking.pin_locked(case.reference, _client(request)):
+        form.add_error(None, _("Too many wrong PINs. For your security, try again in 15 minutes."))
+        return None, form, 429
+    if form.is_valid() and workflow.check_pin(case, form.cleaned_data["pin"]):
+        tracking.clear_pin_failures(case.reference)
+        _remember_verified(request, case.reference)
+        return HttpResponseRedirect(request.path), form, 302
+    tracking.register_pin_failure(case.reference, _client(request))
+    form.errors.pop("pin", None)
+    form.add_error("pin", _("That PIN does not match this reference number."))
+    return None, form, 400
+
+
+def _citizen_action(request, page, case, action):
+    """Add information, rate, reopen or confirm: each through the workflow, then PRG."""
+    forms = {
+        "message_form": CitizenMessageForm(),
+        "rating_form": RatingForm(),
+        "reopen_form": ReopenForm(),
+    }
+    form_class = {"message": CitizenMessageForm, "rate": RatingForm, "reopen": ReopenForm}
+    form = None
+    if action in form_class:
+        form = form_class[action](request.POST, request.FILES)
+        forms[f"{'rating' if action == 'rate' else action}_form"] = form
+        if not form.is_valid():
+            return None, forms, 400
+    try:
+        if action == "message":
+            uploads = []
+            for upload in request.FILES.getlist("files")[: settings.ATTACHMENT_MAX_FILES]:
+                uploads.append((upload, validate_upload(upload)))
+            with transaction.atomic():
+                event = workflow.add_citizen_message(case, body=form.cleaned_data["body"])
+                for upload, content_type in uploads:
+                    store_upload(upload, content_type, case=case, event=event)
+            messages.success(request, _("Thank you. Your information was added to the case."))
+        elif action == "rate":
+            workflow.rate(
+                case, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+            )
+            messages.success(request, _("Thank you for rating the outcome."))
+        elif action == "reopen":
+            workflow.reopen(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Your case is reopened and goes to the level above."))
+        elif action == "close":
+            workflow.close(case, by=workflow.CITIZEN, message=_("Confirmed by the citizen."))
+            messages.success(request, _("Thank you. Your case is closed."))
+        else:
+            return None, forms, 400
+    except ValidationError as error:
+        form.add_error("files", error)
+        return None, forms, 400
+    except workflow.WorkflowError as error:
+        (form or forms["message_form"]).add_error(None, error.message)
+        return None, forms, 400
+    return HttpResponseRedirect(request.path), forms, 302
+
+
+def _case_context(case: Case, verified: bool, forms: dict) -> dict:
+    context = {
+        "case": case,
+        "reference": references.format_reference(case.reference),
+        "verified": verified,
+        "deadline": _public_deadline(case),
+        **forms,
+    }
+    if verified:
+        context["events"] = (
+            case.events.filter(is_public=True)
+            .exclude(type=CaseEvent.Type.ASSIGNED)
+            .prefetch_related("attachments")
+        )
+        context["can_add"] = case.status not in (Status.CLOSED, Status.REJECTED)
+        context["can_rate"] = case.status in (Status.RESOLVED, Status.CLOSED)
+        context["can_reopen"] = "reopen" in workflow.allowed_actions(case, workflow.CITIZEN)
+        context["can_close"] = "close" in workflow.allowed_actions(case, workflow.CITIZEN)
+        context.setdefault("message_form", CitizenMessageForm())
+        context.setdefault("rating_form", RatingForm())
+        context.setdefault("reopen_form", ReopenForm())
+    return context
+
+
+def _public_deadline(case: Case):
+    if case.status == Status.SUBMITTED:
+        return case.acknowledge_due
+    if case.status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
+        return case.resolve_due
+    return None
