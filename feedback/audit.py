@@ -135,14 +135,30 @@ def _chain_order() -> Iterator[models.Model]:
     return heapq.merge(*streams, key=lambda row: row.chain_seq or 0)
 
 
+def _first_break(record, position: int, expected_prev: str) -> str:
+    """What is wrong with this record at this place in the chain ("" if nothing)."""
+    if record.chain_seq is None:
+        return "record is outside the chain (written without a hash)"
+    if record.chain_seq != position:
+        return (
+            f"chain position {record.chain_seq} found where {position} was expected "
+            "(a record before it was removed or renumbered)"
+        )
+    if record.prev_hash != expected_prev:
+        return "previous-hash link is broken (records were reordered or replaced)"
+    if link_hash(record.prev_hash, record) != record.record_hash:
+        return "content does not match its hash (the record was edited)"
+    return ""
+
+
 def verify_chain() -> ChainReport:
     """Walk the whole chain; report the first record that was changed, moved, added or removed."""
     expected_prev = GENESIS_HASH
     position = 0
     for record in _chain_order():
         position += 1
-
-        def failure(problem, record=record, position=position):
+        problem = _first_break(record, position, expected_prev)
+        if problem:
             return ChainReport(
                 ok=False,
                 checked=position - 1,
@@ -152,18 +168,6 @@ def verify_chain() -> ChainReport:
                 record_id=str(record.pk),
                 position=position,
             )
-
-        if record.chain_seq is None:
-            return failure("record is outside the chain (written without a hash)")
-        if record.chain_seq != position:
-            return failure(
-                f"chain position {record.chain_seq} found where {position} was expected "
-                "(a record before it was removed or renumbered)"
-            )
-        if record.prev_hash != expected_prev:
-            return failure("previous-hash link is broken (records were reordered or replaced)")
-        if link_hash(record.prev_hash, record) != record.record_hash:
-            return failure("content does not match its hash (the record was edited)")
         expected_prev = record.record_hash
 
     head = AuditChainHead.objects.filter(pk=1).first()

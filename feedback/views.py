@@ -216,7 +216,7 @@ def track_case(request, page, reference):
             if response:
                 return response
         elif not verified:
-            forms["pin_form"].add_error(None, _("Enter your PIN first."))
+            messages.error(request, _("Enter your PIN first."))
             status = 403
         else:
             response, forms, status = _citizen_action(request, page, case, action)

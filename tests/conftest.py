@@ -17,6 +17,16 @@ def require_service(name: str, available: bool, how: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Requests to /sw/ activate Swahili in the test thread; start every test in English."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo institutions, services, users and pages once; each test rolls back."""

@@ -1,0 +1,140 @@
+"""Notifications are queued with the change that caused them, on the citizen's channel and in
+the citizen's language, and retried when the gateway fails."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
+
+from feedback import references, sms, tasks, workflow
+from feedback.escalation import sweep
+from feedback.models import Status
+from tests.feedback.factories import actor, case_in, submit_case
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def task_queue(settings):
+    """The production setting: tasks are rows in the database, run by a worker."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def queued(path: str):
+    return DBTaskResult.objects.filter(task_path=path, status="READY")
+
+
+def run_worker():
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+
+def test_submission_queues_the_reference_and_pin_by_sms_in_the_citizens_language(task_queue):
+    submission = submit_case(language="sw")
+    (row,) = queued("feedback.tasks.deliver_sms")
+    to, body = row.args_kwargs["args"]
+    assert to == "+255712345678"
+    assert references.format_reference(submission.case.reference) in body
+    assert submission.pin in body
+    english = (
+        "Mrejesho: we received your %(kind)s for %(place)s. Reference %(ref)s, PIN %(pin)s. "
+        "Keep them to follow your case."
+    )
+    with translation.override("sw"):
+        swahili = translation.gettext(english)
+    assert swahili != english
+    assert body.startswith(swahili.split("%")[0])
+    run_worker()
+    assert [m.to for m in sms.outbox] == ["+255712345678"]
+
+
+def test_a_change_that_fails_leaves_no_notification_behind(task_queue):
+    case = submit_case().case
+    DBTaskResult.objects.all().delete()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.acknowledge(case, by=actor("officer"))
+        raise RuntimeError("crash after the change, before commit")
+    assert not DBTaskResult.objects.exists()
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+    workflow.acknowledge(case, by=actor("officer"))
+    assert queued("feedback.tasks.deliver_sms").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("acknowledge", Status.SUBMITTED),
+        ("request_information", Status.ACKNOWLEDGED),
+        ("resolve", Status.IN_PROGRESS),
+        ("escalate", Status.IN_PROGRESS),
+    ],
+)
+def test_each_milestone_notifies_the_citizen(task_queue, action, status):
+    case = case_in(status)
+    DBTaskResult.objects.all().delete()
+    officer = actor("lead")
+    {
+        "acknowledge": lambda: workflow.acknowledge(case, by=officer),
+        "request_information": lambda: workflow.request_information(
+            case, by=officer, question="Meter number?"
+        ),
+        "resolve": lambda: workflow.resolve(case, by=officer, response="Refund issued."),
+        "escalate": lambda: workflow.escalate(case, by=officer, reason="Needs DAWASA"),
+    }[action]()
+    assert queued("feedback.tasks.deliver_sms").count() == 1
+
+
+def test_ussd_case_is_answered_by_sms_even_if_email_was_given(task_queue):
+    contact = workflow.ContactDetails(phone="+255754000111", email="a@example.org", notify_by="email")
+    submit_case(channel="ussd", contact=contact)
+    assert queued("feedback.tasks.deliver_sms").count() == 1
+    assert not queued("feedback.tasks.deliver_email").exists()
+
+
+def test_web_case_is_answered_by_email_when_chosen(task_queue):
+    contact = workflow.ContactDetails(email="citizen@example.org", notify_by="email")
+    submit_case(contact=contact, language="en")
+    (row,) = queued("feedback.tasks.deliver_email")
+    recipients, subject, body = row.args_kwargs["args"]
+    assert recipients == ["citizen@example.org"]
+    assert "/en/feedback/track/" in body
+    run_worker()
+    assert mail.outbox[0].to == ["citizen@example.org"]
+
+
+def test_anonymous_case_sends_nothing(task_queue):
+    submit_case(contact=None)
+    assert not DBTaskResult.objects.filter(task_path__startswith="feedback.").exists()
+
+
+def test_escalation_tells_the_leaders_of_the_level_above(task_queue):
+    case = case_in(Status.IN_PROGRESS)
+    DBTaskResult.objects.all().delete()
+    sweep(now=case.resolve_due + timedelta(hours=1))
+    (row,) = queued("feedback.tasks.deliver_email")
+    recipients, subject, _body = row.args_kwargs["args"]
+    assert recipients == ["lead@demo.mrejesho.local"]  # the lead of DAWASA, one level up
+    assert case.reference in subject
+
+
+class FailingGateway(sms.BaseSMSBackend):
+    def send(self, message):
+        raise sms.SMSDeliveryError("gateway timeout")
+
+
+def test_failed_sms_is_retried_later_with_backoff_then_given_up(task_queue, settings):
+    settings.SMS_BACKEND = "tests.feedback.test_notifications.FailingGateway"
+    before = timezone.now()
+    tasks.deliver_sms.call("+255712345678", "hello")
+    (retry,) = DBTaskResult.objects.filter(task_path="feedback.tasks.deliver_sms")
+    assert retry.args_kwargs["kwargs"] == {"attempt": 2}
+    assert retry.run_after >= before + timedelta(seconds=tasks.RETRY_BASE_SECONDS)
+    with pytest.raises(tasks.DeliveryFailed):
+        tasks.deliver_sms.call("+255712345678", "hello", attempt=tasks.MAX_ATTEMPTS)
