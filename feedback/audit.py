@@ -96,7 +96,12 @@ def chain_history_record(sender, history_instance, using=None, **kwargs):
     if not isinstance(history_instance, ChainedHistoricalRecord):
         return
     with transaction.atomic(using=using):
-        head = AuditChainHead.objects.using(using).select_for_update().get(pk=1)
+        heads = AuditChainHead.objects.using(using)
+        head = heads.select_for_update().filter(pk=1).first()
+        if head is None:
+            # Genesis (a fresh or flushed database); get_or_create settles a race for it.
+            heads.get_or_create(pk=1)
+            head = heads.select_for_update().get(pk=1)
         # Read the row back so the hash covers exactly what the database stored.
         stored = sender.objects.using(using).get(pk=history_instance.pk)
         record_hash = link_hash(head.hash, stored)
@@ -171,6 +176,14 @@ def verify_chain() -> ChainReport:
         expected_prev = record.record_hash
 
     head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None and position:
+        return ChainReport(
+            ok=False,
+            checked=position,
+            head_hash=expected_prev,
+            problem="the chain head is missing",
+            position=position + 1,
+        )
     if head is not None and (head.seq, head.hash) != (position, expected_prev):
         return ChainReport(
             ok=False,

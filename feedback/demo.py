@@ -4,6 +4,8 @@ Every function here is idempotent: it finds what already exists by its natural k
 (short code, service code, username) and only creates what is missing.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -638,3 +640,227 @@ def seed_users() -> list[tuple[str, str, str]]:
         assign_role(user, role, institution)
         credentials.append((username, DEMO_PASSWORD, str(Role(role).label)))
     return credentials
+
+
+# Demo cases: what citizens typically write, in the language they write it in.
+CASE_TEXTS = {
+    "complaint": [
+        (
+            "en",
+            "Bill much higher than usual",
+            "My bill for last month is three times the usual "
+            "amount although nothing changed at home. I asked at the office and was told to wait.",
+        ),
+        (
+            "sw",
+            "Nimesubiri zaidi ya mwezi",
+            "Niliwasilisha maombi mwezi uliopita na hadi leo "
+            "sijapata majibu. Kila nikifika ofisini naambiwa nirudi wiki ijayo.",
+        ),
+        (
+            "en",
+            "Officer asked for money",
+            "At the counter an officer said the process would be "
+            "faster if I paid something extra. I refused and my papers were put aside.",
+        ),
+        (
+            "sw",
+            "Huduma imekatika bila taarifa",
+            "Huduma imekatika kwa siku nne mtaani kwetu bila "
+            "taarifa yoyote. Wazee na watoto wanateseka.",
+        ),
+    ],
+    "suggestion": [
+        (
+            "en",
+            "Open on Saturdays",
+            "Many of us work during the week. Please open the office on "
+            "Saturday mornings, even once a month.",
+        ),
+        (
+            "sw",
+            "Tumieni SMS kutoa taarifa",
+            "Tungependa kupata ujumbe mfupi wa simu kabla huduma haijasitishwa, ili tujiandae.",
+        ),
+    ],
+    "inquiry": [
+        (
+            "en",
+            "Which documents do I need?",
+            "What documents must I bring to apply, and can a relative collect the result for me?",
+        ),
+        (
+            "sw",
+            "Ada ni kiasi gani?",
+            "Naomba kujua ada ya huduma hii na kama naweza kulipa kwa simu ya mkononi.",
+        ),
+    ],
+    "compliment": [
+        (
+            "en",
+            "Quick and polite service",
+            "The staff at the front desk were polite and my "
+            "request was handled the same day. Thank you.",
+        ),
+        (
+            "sw",
+            "Asanteni kwa huduma nzuri",
+            "Nilihudumiwa vizuri na kwa haraka. Hongereni watumishi wa ofisi hii.",
+        ),
+    ],
+}
+CITIZEN_NAMES = [
+    "Asha Mwinyi",
+    "Juma Hassan",
+    "Rehema Said",
+    "Peter Mallya",
+    "Zawadi Mrema",
+    "Hamisi Athumani",
+    "Grace Lyimo",
+    "Salim Omari",
+    "Mwanaidi Bakari",
+    "John Massawe",
+]
+RESPONSES = [
+    "We checked your account and corrected the error; the difference is credited to your next "
+    "bill.",
+    "Tumeshughulikia suala lako na huduma imerejeshwa. Samahani kwa usumbufu.",
+    "Your application has been processed and is ready for collection at the office.",
+    "Thank you. The matter has been referred to the disciplinary committee and action was taken.",
+]
+QUESTIONS = [
+    "Please send the account number on your bill.",
+    "Tafadhali tuma namba ya maombi uliyopewa.",
+]
+DEMO_CASE_COUNT = 300
+STATUS_CYCLE = [
+    "submitted",
+    "acknowledged",
+    "awaiting_citizen",
+    "in_progress",
+    "resolved",
+    "closed",
+    "reopened",
+    "rejected",
+    "closed",
+    "resolved",
+    "in_progress",
+    "closed",
+]
+CHANNEL_CYCLE = ["web", "ussd", "sms", "service_point", "api", "open311", "web", "ussd"]
+
+
+class _Clock:
+    """Moves a case's story forward in time, never past the present."""
+
+    def __init__(self, rng, start, now):
+        self.rng, self.time, self.now = rng, start, now
+
+    def tick(self, low_hours=1, high_hours=60):
+        step = timedelta(hours=self.rng.randint(low_hours, high_hours))
+        self.time = min(self.time + step, self.now - timedelta(minutes=1))
+        return self.time
+
+
+def _seed_one_case(index, rng, services, staff, now):
+    from feedback import workflow
+
+    kind = list(CASE_TEXTS)[index % 4]
+    language, subject, description = rng.choice(CASE_TEXTS[kind])
+    service = rng.choice(services)
+    channel = CHANNEL_CYCLE[index % len(CHANNEL_CYCLE)]
+    target = STATUS_CYCLE[index % len(STATUS_CYCLE)]
+    escalations = (index // len(STATUS_CYCLE)) % 4
+    contact = None
+    if index % 3:
+        contact = workflow.ContactDetails(
+            name=rng.choice(CITIZEN_NAMES),
+            phone=f"+2557{rng.randint(10_000_000, 99_999_999)}",
+            notify_by="sms",
+        )
+    clock = _Clock(rng, now - timedelta(days=rng.randint(2, 150), hours=rng.randint(0, 23)), now)
+    officer = workflow.staff(staff["admin"])
+    case = workflow.submit(
+        kind=kind,
+        institution=service.institution,
+        service=service,
+        subject=subject,
+        description=description,
+        channel=channel,
+        language=language,
+        contact=contact,
+        consent_to_publish=bool(index % 2),
+        by=workflow.staff(staff["agent"]) if channel == "service_point" else workflow.CITIZEN,
+        now=clock.time,
+    ).case
+    if target == "rejected":
+        return workflow.reject(
+            case,
+            by=officer,
+            reason="out_of_scope",
+            explanation="This is a private dispute; please contact the court.",
+            now=clock.tick(),
+        )
+    for _ in range(escalations if target != "submitted" else 0):
+        try:
+            case = workflow.escalate(
+                case,
+                by=workflow.SYSTEM,
+                reason="Deadline passed without an answer.",
+                now=clock.tick(24, 200),
+            )
+        except workflow.TransitionNotAllowed:
+            break
+    if target == "submitted":
+        if escalations:
+            case = workflow.escalate(
+                case, by=workflow.SYSTEM, reason="Not acknowledged in time.", now=clock.tick()
+            )
+        return case
+    case = workflow.acknowledge(case, by=officer, now=clock.tick())
+    if target == "acknowledged":
+        return case
+    if target == "awaiting_citizen":
+        return workflow.request_information(
+            case, by=officer, question=rng.choice(QUESTIONS), now=clock.tick()
+        )
+    case = workflow.start(case, by=officer, now=clock.tick())
+    if target == "in_progress":
+        return case
+    case = workflow.resolve(case, by=officer, response=rng.choice(RESPONSES), now=clock.tick())
+    if target == "resolved":
+        return case
+    if target == "reopened":
+        return workflow.reopen(
+            case, by=workflow.CITIZEN, reason="The problem came back.", now=clock.tick(1, 20)
+        )
+    case = workflow.rate(case, score=rng.randint(1, 5), now=clock.tick(1, 20))
+    return workflow.close(case, by=workflow.CITIZEN, now=clock.tick(1, 20))
+
+
+def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
+    """Add demo cases until there are `count`, each driven through the workflow itself.
+
+    Notifications go to a dummy task backend: demo data must never text a real phone.
+    """
+    import random
+
+    from django.test.utils import override_settings
+    from django.utils import timezone
+
+    from feedback.models import Case
+
+    existing = Case.objects.count()
+    if existing >= count:
+        return 0
+    services = list(Service.objects.select_related("institution").order_by("pk"))
+    User = get_user_model()
+    # The administrator handles cases of every institution, so one account drives them all.
+    staff = {name: User.objects.get(username=name) for name in ("admin", "agent")}
+    now = timezone.now()
+    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with override_settings(TASKS=dummy):
+        for index in range(existing, count):
+            with transaction.atomic():
+                _seed_one_case(index, random.Random(index), services, staff, now)
+    return count - existing

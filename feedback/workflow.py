@@ -303,7 +303,7 @@ def reopen(case: Case, *, by: Actor, reason: str, now=None) -> Case:
         c.reopen_count += 1
         c.reopen_until = None
         c.resolved_at = None
-        _escalate_one_level(c)
+        _escalate_one_level(c, required=False)
         _a, resolve_days, _w = charter_days(c)
         c.resolve_due = sla.add_working_days(now, resolve_days, _country())
 
@@ -359,10 +359,12 @@ def refer(case: Case, *, by: Actor, to: Institution | None, reason: str, now=Non
     return _transition("refer", case, by, now, change, body=body)
 
 
-def _escalate_one_level(case: Case) -> None:
+def _escalate_one_level(case: Case, *, required: bool = True) -> None:
     current = case.escalated_to or case.institution
     parent = current.get_parent()
     if parent is None:
+        if not required:
+            return  # already at the top: a reopened case stays with the top level
         raise TransitionNotAllowed(_("The case is already at the top of the institution tree."))
     case.escalated_to = parent
     case.escalation_level += 1

@@ -47,8 +47,6 @@ def submit_case(now=None, **overrides) -> workflow.Submission:
     return workflow.submit(**fields)
 
 
-
-
 def case_in(status: str, now=None):
     """A case in the given status, reached by the workflow's own transitions."""
     admin = actor("admin")
@@ -85,5 +83,3 @@ def case_in(status: str, now=None):
             )
     assert case.status == status
     return case
-
-

@@ -92,7 +92,9 @@ def test_each_milestone_notifies_the_citizen(task_queue, action, status):
 
 
 def test_ussd_case_is_answered_by_sms_even_if_email_was_given(task_queue):
-    contact = workflow.ContactDetails(phone="+255754000111", email="a@example.org", notify_by="email")
+    contact = workflow.ContactDetails(
+        phone="+255754000111", email="a@example.org", notify_by="email"
+    )
     submit_case(channel="ussd", contact=contact)
     assert queued("feedback.tasks.deliver_sms").count() == 1
     assert not queued("feedback.tasks.deliver_email").exists()
@@ -102,7 +104,7 @@ def test_web_case_is_answered_by_email_when_chosen(task_queue):
     contact = workflow.ContactDetails(email="citizen@example.org", notify_by="email")
     submit_case(contact=contact, language="en")
     (row,) = queued("feedback.tasks.deliver_email")
-    recipients, subject, body = row.args_kwargs["args"]
+    recipients, _subject, body = row.args_kwargs["args"]
     assert recipients == ["citizen@example.org"]
     assert "/en/feedback/track/" in body
     run_worker()

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from feedback import demo
-from feedback.models import Institution, Service
+from feedback.models import Case, Institution, Service
 from pages.demo import seed_pages
 
 
@@ -17,10 +17,12 @@ class Command(BaseCommand):
         demo.seed_services()
         credentials = demo.seed_users()
         pages = seed_pages()
+        added = demo.seed_cases()
         self.stdout.write(
             f"Demo ready: {Institution.objects.count()} institutions, "
             f"{Service.objects.count()} services, "
-            f"{pages['en']} English and {pages['sw']} Swahili pages."
+            f"{pages['en']} English and {pages['sw']} Swahili pages, "
+            f"{Case.objects.count()} cases ({added} new)."
         )
         self.stdout.write("Demo users (log in at http://127.0.0.1:8000/admin/):")
         for username, password, role in credentials:
