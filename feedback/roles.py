@@ -15,17 +15,20 @@ GROUP_NAMES = {
     Role.AUDITOR: "Auditors",
 }
 
+# Model permissions only open admin screens; which cases appear is feedback.access's decision.
+READ_REGISTRY = [
+    "wagtailadmin.access_admin",
+    "feedback.view_case",
+    "feedback.view_institution",
+    "feedback.view_service",
+    "feedback.view_charterterm",
+]
 GROUP_PERMISSIONS = {
-    Role.OFFICER: ["wagtailadmin.access_admin"],
-    Role.LEAD: ["wagtailadmin.access_admin"],
-    Role.OVERSIGHT: ["wagtailadmin.access_admin"],
+    Role.OFFICER: READ_REGISTRY,
+    Role.LEAD: READ_REGISTRY,
+    Role.OVERSIGHT: READ_REGISTRY,
     Role.AGENT: ["wagtailadmin.access_admin"],
-    Role.AUDITOR: [
-        "wagtailadmin.access_admin",
-        "feedback.view_institution",
-        "feedback.view_service",
-        "feedback.view_charterterm",
-    ],
+    Role.AUDITOR: READ_REGISTRY,
 }
 
 

@@ -29,6 +29,8 @@ class HomePage(Page):
         context["service_indexes"] = (
             ServiceIndexPage.objects.child_of(self).live().public().specific()
         )
+        context["feedback_page"] = FeedbackPage.objects.live().filter(locale=self.locale).first()
+        context["track_form"] = ReferenceForm()
         return context
 
 
