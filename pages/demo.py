@@ -17,8 +17,8 @@ HOME = {
     },
     "sw": {
         "title": "Mrejesho: maoni kuhusu huduma za umma",
-        "intro": "Ieleze taasisi ya umma kilichokwenda vibaya au kilichokwenda vizuri, uliza swali au "
-        "pendekeza maboresho. Utapata namba ya kumbukumbu na kufuatilia shauri lako hadi "
+        "intro": "Ieleze taasisi ya umma kilichokwenda vibaya au kilichokwenda vizuri, uliza "
+        "swali au pendekeza maboresho. Utapata namba ya kumbukumbu na kufuatilia shauri lako hadi "
         "litakapotatuliwa.",
         "body": "<p>Unaweza pia kutuma maoni kwa USSD, kwa SMS, au katika kituo cha huduma.</p>",
     },
