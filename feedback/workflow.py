@@ -220,7 +220,9 @@ def _transition(action: str, case: Case, actor: Actor, now: datetime | None, cha
     """Lock, check, change, record: the frame every transition shares."""
     now = now or timezone.now()
     with transaction.atomic():
-        locked = Case.objects.select_for_update().select_related("service").get(pk=case.pk)
+        locked = (
+            Case.objects.select_for_update(of=("self",)).select_related("service").get(pk=case.pk)
+        )
         refusal = _refusal(action, locked, actor)
         if refusal is not None:
             raise refusal

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
@@ -32,7 +31,10 @@ def queued(path: str):
 
 
 def run_worker():
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    """Run what a worker would: each ready task. (The real db_worker closes the test's
+    database connection after every task, which the test transaction cannot survive.)"""
+    for row in DBTaskResult.objects.ready().order_by("enqueued_at"):
+        row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
 
 
 def test_submission_queues_the_reference_and_pin_by_sms_in_the_citizens_language(task_queue):
