@@ -26,11 +26,6 @@ def role_of(user) -> str | None:
     return profile.role if profile else None
 
 
-def institutions_within(institution: Institution) -> QuerySet[Institution]:
-    """The institution and all its sub-units (materialised path: one indexed prefix query)."""
-    return Institution.objects.filter(path__startswith=institution.path)
-
-
 def covers(user, institution: Institution) -> bool:
     """Whether a staff member's view of the tree includes this institution."""
     role = role_of(user)

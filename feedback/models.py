@@ -1,5 +1,7 @@
 """The registry's domain: institutions, their services and charters, and the staff serving them."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -203,17 +205,6 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-OPEN_STATUSES = frozenset(
-    {
-        Status.SUBMITTED,
-        Status.ACKNOWLEDGED,
-        Status.AWAITING_CITIZEN,
-        Status.IN_PROGRESS,
-        Status.REOPENED,
-    }
-)
-
-
 class RejectionReason(models.TextChoices):
     OUT_OF_SCOPE = "out_of_scope", _("Outside this registry's scope")
     DUPLICATE = "duplicate", _("Duplicate of another case")
@@ -224,11 +215,6 @@ class NotifyBy(models.TextChoices):
     SMS = "sms", _("SMS")
     EMAIL = "email", _("E-mail")
     NONE = "none", _("Do not contact me")
-
-
-class CaseQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
 
 
 class Case(models.Model):
@@ -329,7 +315,6 @@ class Case(models.Model):
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
 
     history = HistoricalRecords(bases=[ChainedHistoricalRecord])
-    objects = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case")
@@ -350,10 +335,6 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_kind_display()})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
 
     @property
     def handling_institution(self) -> Institution:
@@ -450,8 +431,6 @@ class SubmissionDraft(models.Model):
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # The stored name is random: a citizen's file name never reaches the file system.
-    import uuid
-
     return f"attachments/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}"
 
 

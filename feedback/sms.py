@@ -1,6 +1,7 @@
 """Outbound SMS behind one small interface chosen by settings.SMS_BACKEND, like Django's e-mail."""
 
 import sys
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,9 +19,10 @@ class SMSMessage:
     sender: str = ""
 
 
-class BaseSMSBackend:
+class BaseSMSBackend(ABC):
+    @abstractmethod
     def send(self, message: SMSMessage) -> None:
-        raise NotImplementedError
+        """Hand one message to the gateway, or raise SMSDeliveryError."""
 
 
 class ConsoleSMSBackend(BaseSMSBackend):

@@ -240,18 +240,21 @@ def _check_pin(request, page, case):
     return None, form, 400
 
 
+# What a citizen may post on the tracking page, and the form (context name, class) it uses.
+ACTION_FORMS = {
+    "message": ("message_form", CitizenMessageForm),
+    "rate": ("rating_form", RatingForm),
+    "reopen": ("reopen_form", ReopenForm),
+}
+
+
 def _citizen_action(request, page, case, action):
     """Add information, rate, reopen or confirm: each through the workflow, then PRG."""
-    forms = {
-        "message_form": CitizenMessageForm(),
-        "rating_form": RatingForm(),
-        "reopen_form": ReopenForm(),
-    }
-    form_class = {"message": CitizenMessageForm, "rate": RatingForm, "reopen": ReopenForm}
+    forms = {name: form_class() for name, form_class in ACTION_FORMS.values()}
     form = None
-    if action in form_class:
-        form = form_class[action](request.POST, request.FILES)
-        forms[f"{'rating' if action == 'rate' else action}_form"] = form
+    if action in ACTION_FORMS:
+        name, form_class = ACTION_FORMS[action]
+        form = forms[name] = form_class(request.POST, request.FILES)
         if not form.is_valid():
             return None, forms, 400
     try:
