@@ -28,7 +28,6 @@ from feedback.models import Case, CaseEvent, Channel, Service, Status, Submissio
 
 DRAFT_KEY = "feedback_draft"
 SUBMITTED_KEY = "feedback_submitted"
-TRACKED_KEY = "feedback_tracked"
 TEXT_FIELDS = [
     "kind",
     "service",
@@ -151,7 +150,7 @@ def review(request, page):
         case = submission.case
         request.session.pop(DRAFT_KEY, None)
         request.session[SUBMITTED_KEY] = {"reference": case.reference, "pin": submission.pin}
-        _remember_verified(request, case.reference)
+        tracking.remember_proven(request.session, case.reference)
         return HttpResponseRedirect(_url(page, request, "new/thanks/"))
     context = {"data": form.cleaned_data, "files": draft.files.all(), "form": form}
     context["institution"] = form.routed_institution()
@@ -161,7 +160,9 @@ def review(request, page):
 
 def thanks(request, page):
     submitted = request.session.get(SUBMITTED_KEY)
-    if not submitted:
+    if not submitted or not tracking.is_proven(request.session, submitted["reference"]):
+        # The PIN is shown only shortly after submitting: browsers are shared.
+        request.session.pop(SUBMITTED_KEY, None)
         return HttpResponseRedirect(_url(page, request, "new/"))
     case = Case.objects.select_related("institution").get(reference=submitted["reference"])
     context = {
@@ -183,16 +184,6 @@ def track(request, page):
     return _render(request, page, "track.html", {"form": ReferenceForm()})
 
 
-def _remember_verified(request, reference: str) -> None:
-    verified = set(request.session.get(TRACKED_KEY, []))
-    verified.add(reference)
-    request.session[TRACKED_KEY] = sorted(verified)
-
-
-def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def track_case(request, page, reference):
     form = ReferenceForm({"reference": reference})
     if not form.is_valid():
@@ -206,7 +197,7 @@ def track_case(request, page, reference):
     if case is None:
         form.add_error("reference", _("No case has this number. Check it and try again."))
         return _render(request, page, "track.html", {"form": form}, status=404)
-    verified = reference in request.session.get(TRACKED_KEY, [])
+    verified = tracking.is_proven(request.session, reference)
     forms = {"pin_form": PinForm()}
     status = 200
     if request.method == "POST":
@@ -227,14 +218,14 @@ def track_case(request, page, reference):
 
 def _check_pin(request, page, case):
     form = PinForm(request.POST)
-    if tracking.pin_locked(case.reference, _client(request)):
+    if tracking.pin_locked(case.reference, tracking.client_address(request)):
         form.add_error(None, _("Too many wrong PINs. For your security, try again in 15 minutes."))
         return None, form, 429
     if form.is_valid() and workflow.check_pin(case, form.cleaned_data["pin"]):
         tracking.clear_pin_failures(case.reference)
-        _remember_verified(request, case.reference)
+        tracking.remember_proven(request.session, case.reference)
         return HttpResponseRedirect(request.path), form, 302
-    tracking.register_pin_failure(case.reference, _client(request))
+    tracking.register_pin_failure(case.reference, tracking.client_address(request))
     form.errors.pop("pin", None)
     form.add_error("pin", _("That PIN does not match this reference number."))
     return None, form, 400

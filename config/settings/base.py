@@ -197,6 +197,10 @@ DEFAULT_CHARTER_DAYS = {"acknowledge": 3, "resolve": 20, "reopen_window": 10}
 # Tracking: how many wrong PINs a reference (or a client address) may send before a pause.
 PIN_MAX_FAILURES = 5
 PIN_LOCKOUT_SECONDS = 15 * 60
+# How long a browser stays trusted with a case after its PIN (shared computers are common).
+TRACKING_SESSION_SECONDS = 30 * 60
+# How many reverse proxies of ours append to X-Forwarded-For (0: use the socket's address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Attachments: what a citizen may upload, judged by content rather than by name.
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024

@@ -1,12 +1,13 @@
 """The citizen's web journey without a browser: submit, review, confirm, track, answer."""
 
 import io
+import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from feedback import workflow
+from feedback import tracking, workflow
 from feedback.models import Attachment, Case, Status, SubmissionDraft
 from tests.feedback.factories import actor, case_in, water_service
 
@@ -179,7 +180,7 @@ def test_citizen_actions_need_the_pin_first(client):
 
 def _verified_client(client, case):
     session = client.session
-    session["feedback_tracked"] = [case.reference]
+    tracking.remember_proven(session, case.reference)
     session.save()
     return f"/en/feedback/track/{case.reference}/"
 
@@ -219,3 +220,46 @@ def test_tracking_page_links_to_the_same_case_in_swahili(client):
     case = case_in(Status.SUBMITTED)
     html = client.get(f"/en/feedback/track/{case.reference}/").content.decode()
     assert f'href="/sw/feedback/track/{case.reference}/"' in html
+
+
+def half_an_hour_later(monkeypatch, settings):
+    later = time.time() + settings.TRACKING_SESSION_SECONDS + 1
+    monkeypatch.setattr(tracking, "_now", lambda: later)
+
+
+def test_a_proven_case_is_forgotten_after_a_while_on_a_shared_browser(
+    client, settings, monkeypatch
+):
+    case = case_in(Status.RESOLVED)
+    url = _verified_client(client, case)
+    assert "Bill corrected." in client.get(url).content.decode()
+    half_an_hour_later(monkeypatch, settings)
+    html = client.get(url).content.decode()
+    assert "Bill corrected." not in html and 'name="pin"' in html
+
+
+def test_thanks_page_does_not_show_the_pin_once_the_moment_has_passed(
+    client, settings, monkeypatch
+):
+    client.post(NEW, form_data())
+    client.post("/en/feedback/new/review/", {"send": "1"})
+    assert client.get("/en/feedback/new/thanks/").status_code == 200
+    half_an_hour_later(monkeypatch, settings)
+    assert client.get("/en/feedback/new/thanks/")["Location"] == NEW
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.1"),  # no proxy of ours: the header is the client's word
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),  # a forged left part is ignored
+        (2, "203.0.113.9, 10.0.0.7", "203.0.113.9"),
+    ],
+)
+def test_pin_throttle_counts_the_citizens_address_not_the_proxys(
+    rf, settings, proxies, forwarded, expected
+):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert tracking.client_address(request) == expected
