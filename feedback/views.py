@@ -203,20 +203,20 @@ def track_case(request, page, reference):
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "pin":
-            response, forms["pin_form"], status = _check_pin(request, page, case)
+            response, forms["pin_form"], status = _check_pin(request, case)
             if response:
                 return response
         elif not verified:
             messages.error(request, _("Enter your PIN first."))
             status = 403
         else:
-            response, forms, status = _citizen_action(request, page, case, action)
+            response, forms, status = _citizen_action(request, case, action)
             if response:
                 return response
     return _render(request, page, "track_case.html", _case_context(case, verified, forms), status)
 
 
-def _check_pin(request, page, case):
+def _check_pin(request, case):
     form = PinForm(request.POST)
     if tracking.pin_locked(case.reference, tracking.client_address(request)):
         form.add_error(None, _("Too many wrong PINs. For your security, try again in 15 minutes."))
@@ -239,7 +239,7 @@ ACTION_FORMS = {
 }
 
 
-def _citizen_action(request, page, case, action):
+def _citizen_action(request, case, action):
     """Add information, rate, reopen or confirm: each through the workflow, then PRG."""
     forms = {name: form_class() for name, form_class in ACTION_FORMS.values()}
     form = None
