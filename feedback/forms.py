@@ -40,11 +40,9 @@ def normalise_phone(raw: str) -> str:
     """E.164 form of a phone number typed in local (0712...) or international form."""
     try:
         number = phonenumbers.parse(raw, settings.HOLIDAYS_COUNTRY)
-    except phonenumbers.NumberParseException as error:
-        raise forms.ValidationError(
-            _("Enter a phone number such as 0712 345 678 or +255 712 345 678."), code="phone"
-        ) from error
-    if not phonenumbers.is_valid_number(number):
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
         raise forms.ValidationError(
             _("Enter a phone number such as 0712 345 678 or +255 712 345 678."), code="phone"
         )
