@@ -4,12 +4,26 @@ Cases are read here; they change only through feedback.workflow, so the admin of
 create, edit or delete for them.
 """
 
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
+from feedback import staff_views
 from feedback.access import cases_visible_to
 from feedback.models import Case, CharterTerm, Institution, Service
+
+
+def admin_column(label):
+    """Name a ModelAdmin method column, as Django admin's @display(description=...) does."""
+
+    def decorate(method):
+        method.short_description = label
+        return method
+
+    return decorate
 
 
 class ReadOnlyPermissionHelper(PermissionHelper):
@@ -37,6 +51,7 @@ class CaseAdmin(ModelAdmin):
     inspect_view_enabled = True
     list_display = (
         "reference",
+        "workspace",
         "kind",
         "institution",
         "status",
@@ -67,6 +82,11 @@ class CaseAdmin(ModelAdmin):
 
     def get_queryset(self, request):
         return cases_visible_to(request.user).select_related("institution")
+
+    @admin_column(_("Work on it"))
+    def workspace(self, obj):
+        url = reverse("feedback_case_workspace", args=[obj.pk])
+        return format_html('<a class="button button-small" href="{}">{}</a>', url, _("Open"))
 
 
 class InstitutionAdmin(ModelAdmin):
@@ -100,6 +120,17 @@ class CharterTermAdmin(ModelAdmin):
     menu_label = _("Charter terms by kind")
     menu_icon = "time"
     list_display = ("service", "kind", "acknowledge_days", "resolve_days")
+
+
+@hooks.register("register_admin_urls")
+def case_workspace_urls():
+    return [
+        path(
+            "feedback/case/<int:pk>/workspace/",
+            staff_views.case_workspace,
+            name="feedback_case_workspace",
+        )
+    ]
 
 
 @modeladmin_register

@@ -545,10 +545,20 @@ def add_citizen_message(case: Case, *, body: str, attachments=(), now=None) -> C
     return event
 
 
+def can_reply(case: Case, by: Actor) -> bool:
+    """Staff handling the case may write on it until it is rejected."""
+    return (
+        by.kind == "staff"
+        and by.role in HANDLERS
+        and covers(by.user, case.institution)
+        and case.status != S.REJECTED
+    )
+
+
 def reply(case: Case, *, by: Actor, body: str, internal: bool = False, now=None) -> CaseEvent:
     """A staff message to the citizen (or an internal note) that does not change the status."""
     _require(body, _("Write a message."))
-    if by.kind != "staff" or by.role not in HANDLERS or not covers(by.user, case.institution):
+    if not can_reply(case, by):
         raise ActionNotPermitted(_("Only staff handling this case may write on it."))
     event = CaseEvent.objects.create(
         case=case,

@@ -1,0 +1,79 @@
+"""The case page in the Wagtail admin: staff act through the workflow, within their scope."""
+
+import pytest
+from django.urls import reverse
+
+from feedback.models import Institution, Status
+from tests.feedback.factories import case_in, submit_case, user
+
+pytestmark = pytest.mark.django_db
+
+
+def url(case):
+    return reverse("feedback_case_workspace", args=[case.pk])
+
+
+def test_officer_sees_the_case_story_and_only_the_actions_open_to_them(client):
+    case = case_in(Status.SUBMITTED)
+    client.force_login(user("officer"))
+    html = client.get(url(case)).content.decode()
+    assert case.description in html and "+255712345678" in html
+    assert "Acknowledge" in html and "Reject" in html
+    assert "Resolve with a response" not in html  # not from "submitted"
+    assert "Assign to an officer" not in html  # leads assign, officers do not
+
+
+def test_officer_acknowledges_and_answers_from_the_admin(client):
+    case = case_in(Status.SUBMITTED)
+    client.force_login(user("officer"))
+    response = client.post(url(case), {"action": "acknowledge", "text": ""})
+    assert response.status_code == 302
+    client.post(url(case), {"action": "start", "text": ""})
+    client.post(url(case), {"action": "resolve", "text": "Your meter was replaced."})
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED
+    assert case.events.latest("pk").actor == user("officer")
+
+
+def test_refused_action_says_why_and_changes_nothing(client):
+    case = case_in(Status.IN_PROGRESS)
+    client.force_login(user("officer"))
+    response = client.post(url(case), {"action": "resolve", "text": ""})
+    assert response.status_code == 400
+    assert "Write the response the citizen will read." in response.content.decode()
+    response = client.post(url(case), {"action": "acknowledge", "text": ""})
+    assert response.status_code == 400
+    assert "not available on this case now" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == Status.IN_PROGRESS
+
+
+def test_duplicate_reference_with_a_typo_is_caught(client):
+    case = case_in(Status.SUBMITTED)
+    client.force_login(user("lead"))
+    wrong = case.reference[:-1] + str((int(case.reference[-1]) + 1) % 10)
+    response = client.post(
+        url(case),
+        {"action": "reject", "rejection_reason": "duplicate", "duplicate_of": wrong, "text": "x"},
+    )
+    assert response.status_code == 400
+    assert "This number has a typo" in response.content.decode()
+
+
+def test_case_of_another_institution_is_not_found(client):
+    other = submit_case(institution=Institution.objects.get(short_code="121"), service=None).case
+    client.force_login(user("officer"))
+    # (LocaleMiddleware first tries the path under /en/, which 404s as well.)
+    assert client.get(url(other), follow=True).status_code == 404
+    client.post(url(other), {"action": "acknowledge"})
+    other.refresh_from_db()
+    assert other.status == Status.SUBMITTED
+
+
+def test_lead_assigns_an_officer_of_the_institution(client):
+    case = case_in(Status.ACKNOWLEDGED)
+    client.force_login(user("lead"))
+    response = client.post(url(case), {"action": "assign", "officer": user("officer").pk})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.assigned_to == user("officer")
