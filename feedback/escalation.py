@@ -19,10 +19,12 @@ class SweepResult:
 
 
 def overdue_cases(now: datetime):
-    """Open cases past their deadline; a case waiting for the citizen has its clock stopped."""
+    """Open cases past their deadline (and past any date an interim reply promised); a case
+    waiting for the citizen has its clock stopped."""
     return Case.objects.filter(
         Q(status=Status.SUBMITTED, acknowledge_due__lt=now)
         | Q(
+            Q(expected_by__isnull=True) | Q(expected_by__lt=now),
             status__in=[Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED],
             resolve_due__lt=now,
         )

@@ -304,6 +304,9 @@ class Case(models.Model):
     resolve_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     reopen_until = models.DateTimeField(_("may be reopened until"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    # An interim reply promises a later answer; the charter deadline itself does not move.
+    expected_by = models.DateTimeField(_("answer now expected by"), null=True, blank=True)
+    interim_reply_count = models.PositiveSmallIntegerField(_("interim replies"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     satisfaction = models.PositiveSmallIntegerField(

@@ -65,6 +65,13 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             )
             % {"ref": ref, "place": place, "date": _date(case.resolve_due)}
         ),
+        "interim_reply": lambda: (
+            _(
+                "Mrejesho %(ref)s: %(place)s needs more time: %(message)s Expect an answer by "
+                "%(date)s."
+            )
+            % {"ref": ref, "place": place, "message": _short(body), "date": _date(case.expected_by)}
+        ),
         "reply": lambda: (
             _("Mrejesho %(ref)s: new message from %(place)s: %(message)s")
             % {"ref": ref, "place": place, "message": _short(body)}

@@ -21,6 +21,7 @@ ACTION_FIELDS = {
     "escalate": ["text"],
     "assign": ["officer"],
     "reply": ["text", "internal"],
+    "interim_reply": ["expected_by", "text"],
 }
 
 
@@ -37,6 +38,7 @@ ACTION_BUTTONS = {
     "escalate": _("Escalate to the level above"),
     "assign": _("Assign to an officer"),
     "reply": _("Write to the citizen"),
+    "interim_reply": _("Interim reply: the deadline will be missed"),
 }
 
 
@@ -54,6 +56,11 @@ class CaseActionForm(forms.Form):
     )
     institution = forms.ModelChoiceField(
         label=_("Refer to"), queryset=Institution.objects.filter(is_active=True), required=False
+    )
+    expected_by = forms.DateField(
+        label=_("Answer expected by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     officer = forms.ModelChoiceField(
         label=_("Officer"), queryset=get_user_model().objects.none(), required=False

@@ -39,6 +39,9 @@ PERFORM = {
     "refer": lambda case, by, d: workflow.refer(case, by=by, to=d["institution"], reason=d["text"]),
     "escalate": lambda case, by, d: workflow.escalate(case, by=by, reason=d["text"]),
     "assign": lambda case, by, d: workflow.assign(case, by=by, officer=d["officer"]),
+    "interim_reply": lambda case, by, d: workflow.interim_reply(
+        case, by=by, message=d["text"], expected_by=d["expected_by"]
+    ),
     "reply": lambda case, by, d: workflow.reply(
         case, by=by, body=d["text"], internal=d["internal"]
     ),

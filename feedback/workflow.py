@@ -117,6 +117,7 @@ RULES: dict[str, Rule] = {
     "assign": Rule(
         OPEN_ACTIVE | {S.AWAITING_CITIZEN}, None, frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
     ),
+    "interim_reply": Rule(frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), None, HANDLERS),
 }
 
 # Roles that act for any case; the others only within their part of the institution tree.
@@ -157,6 +158,7 @@ ACTION_LABELS = {
     "refer": _("referred"),
     "escalate": _("escalated"),
     "assign": _("assigned"),
+    "interim_reply": _("given an interim reply"),
 }
 ACTION_VERBS = {
     "acknowledge": _("acknowledge"),
@@ -170,6 +172,7 @@ ACTION_VERBS = {
     "refer": _("refer"),
     "escalate": _("escalate"),
     "assign": _("assign"),
+    "interim_reply": _("send an interim reply on"),
 }
 
 
@@ -193,6 +196,7 @@ def _country() -> str:
 
 def _set_fresh_deadlines(case: Case, now: datetime) -> None:
     acknowledge, resolve, _window = charter_days(case)
+    case.expected_by = None
     case.acknowledge_due = sla.add_working_days(now, acknowledge, _country())
     case.resolve_due = sla.add_working_days(now, resolve, _country())
 
@@ -306,6 +310,7 @@ def reopen(case: Case, *, by: Actor, reason: str, now=None) -> Case:
         c.reopen_until = None
         c.resolved_at = None
         _escalate_one_level(c, required=False)
+        c.expected_by = None
         _a, resolve_days, _w = charter_days(c)
         c.resolve_due = sla.add_working_days(now, resolve_days, _country())
 
@@ -378,6 +383,7 @@ def escalate(case: Case, *, by: Actor, reason: str, now=None) -> Case:
 
     def change(c, now):
         _escalate_one_level(c)
+        c.expected_by = None
         acknowledge_days, resolve_days, _w = charter_days(c)
         if c.status == S.SUBMITTED:
             c.acknowledge_due = sla.add_working_days(now, acknowledge_days, _country())
@@ -404,6 +410,29 @@ def assign(case: Case, *, by: Actor, officer, now=None) -> Case:
         public=False,
         event_type=CaseEvent.Type.ASSIGNED,
     )
+
+
+def interim_reply(case: Case, *, by: Actor, message: str, expected_by, now=None) -> Case:
+    """Before the deadline passes, tell the citizen why it will be missed and when to expect
+    an answer. The case is not escalated before that date; reports count these replies."""
+    _require(message, _("Explain to the citizen why more time is needed."))
+    if expected_by is None:
+        raise MissingInformation(_("Give the date by which the citizen can expect an answer."))
+
+    def change(c, now):
+        if c.resolve_due is not None and now > c.resolve_due:
+            raise TransitionNotAllowed(
+                _("The deadline has already passed: an interim reply must come before it.")
+            )
+        promised = sla.end_of_day(expected_by)
+        if c.resolve_due is not None and promised <= c.resolve_due:
+            raise MissingInformation(
+                _("The charter deadline is already on or after that date: no interim reply needed.")
+            )
+        c.expected_by = promised
+        c.interim_reply_count += 1
+
+    return _transition("interim_reply", case, by, now, change, body=message)
 
 
 # Submission, messages and rating: they create or annotate a case without changing its status.

@@ -76,6 +76,7 @@ def test_a_change_that_fails_leaves_no_notification_behind(task_queue):
         ("request_information", Status.ACKNOWLEDGED),
         ("resolve", Status.IN_PROGRESS),
         ("escalate", Status.IN_PROGRESS),
+        ("interim_reply", Status.IN_PROGRESS),
     ],
 )
 def test_each_milestone_notifies_the_citizen(task_queue, action, status):
@@ -89,6 +90,12 @@ def test_each_milestone_notifies_the_citizen(task_queue, action, status):
         ),
         "resolve": lambda: workflow.resolve(case, by=officer, response="Refund issued."),
         "escalate": lambda: workflow.escalate(case, by=officer, reason="Needs DAWASA"),
+        "interim_reply": lambda: workflow.interim_reply(
+            case,
+            by=officer,
+            message="Lab test pending.",
+            expected_by=(case.resolve_due + timedelta(days=7)).date(),
+        ),
     }[action]()
     assert queued("feedback.tasks.deliver_sms").count() == 1
 

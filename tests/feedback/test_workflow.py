@@ -215,3 +215,31 @@ def test_staff_reply_is_public_and_internal_note_is_not():
     workflow.reply(case, by=actor("officer"), body="Suspect meter fraud.", internal=True)
     public = list(case.events.filter(is_public=True).values_list("body", flat=True))
     assert "We are checking." in public and "Suspect meter fraud." not in public
+
+
+def _interim(case, days_after_deadline=10, now=None):
+    promised = timezone.localtime(case.resolve_due).date() + timedelta(days=days_after_deadline)
+    return workflow.interim_reply(
+        case, by=actor("officer"), message="Lab test pending.", expected_by=promised, now=now
+    )
+
+
+def test_interim_reply_holds_escalation_until_the_promised_date_and_is_counted():
+    case = _interim(case_in(Status.IN_PROGRESS))
+    assert case.interim_reply_count == 1
+    deadline = case.resolve_due
+    assert case.expected_by > deadline
+    assert sweep(now=deadline + timedelta(days=1)).escalated == 0
+    case.refresh_from_db()
+    assert case.resolve_due == deadline  # the charter deadline itself never moves
+    assert sweep(now=case.expected_by + timedelta(minutes=1)).escalated == 1
+
+
+def test_interim_reply_must_come_before_the_deadline_and_promise_a_later_date():
+    case = case_in(Status.IN_PROGRESS)
+    with pytest.raises(workflow.TransitionNotAllowed, match="already passed"):
+        _interim(case, now=case.resolve_due + timedelta(hours=1))
+    with pytest.raises(workflow.MissingInformation, match="no interim reply needed"):
+        _interim(case, days_after_deadline=-1)
+    case.refresh_from_db()
+    assert (case.interim_reply_count, case.expected_by) == (0, None)

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from feedback import workflow
 from feedback.models import Case, CaseEvent, Institution, Role, Status
@@ -28,6 +29,7 @@ EXPECTED = {
         "submitted acknowledged awaiting_citizen in_progress reopened",
         "lead oversight admin",
     ),
+    "interim_reply": ("acknowledged in_progress reopened", "officer lead oversight admin"),
 }
 ROLES = [
     "citizen",
@@ -77,6 +79,12 @@ def _call(action, case, by):
         ),
         "escalate": lambda: workflow.escalate(case, by=by, reason="Needs the ministry."),
         "assign": lambda: workflow.assign(case, by=by, officer=user("officer")),
+        "interim_reply": lambda: workflow.interim_reply(
+            case,
+            by=by,
+            message="Waiting for the meter test.",
+            expected_by=(timezone.localtime(case.resolve_due) + timedelta(days=10)).date(),
+        ),
     }
     return calls[action]()
 
