@@ -745,7 +745,7 @@ STATUS_CYCLE = [
     "closed",
     "resolved",
     "in_progress",
-    "closed",
+    "appealed",
 ]
 CHANNEL_CYCLE = ["web", "ussd", "sms", "service_point", "api", "open311", "web", "ussd"]
 
@@ -835,7 +835,15 @@ def _seed_one_case(index, rng, services, staff, now):
             case, by=workflow.CITIZEN, reason="The problem came back.", now=clock.tick(1, 20)
         )
     case = workflow.rate(case, score=rng.randint(1, 5), now=clock.tick(1, 20))
-    return workflow.close(case, by=workflow.CITIZEN, now=clock.tick(1, 20))
+    case = workflow.close(case, by=workflow.CITIZEN, now=clock.tick(1, 20))
+    if target == "appealed":
+        case = workflow.appeal(
+            case,
+            by=workflow.CITIZEN,
+            reason="The answer ignores my receipts.",
+            now=clock.tick(1, 20),
+        )
+    return case
 
 
 def seed_cases(count: int = DEMO_CASE_COUNT) -> int:

@@ -233,3 +233,12 @@ class ReopenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why do you appeal against the outcome?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text=_("The level above the institution that answered you will review the case."),
+    )

@@ -203,6 +203,7 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
     REJECTED = "rejected", _("Rejected")
+    APPEALED = "appealed", _("Under appeal")
 
 
 class RejectionReason(models.TextChoices):
@@ -414,6 +415,49 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case.reference}: {self.action or self.get_type_display()}"
+
+
+class Appeal(models.Model):
+    """A citizen's appeal against a closed or rejected case, heard by the level above.
+
+    Its own step with its own deadline, counted apart from reopening; one per case.
+    """
+
+    class Decision(models.TextChoices):
+        UPHELD = "upheld", _("Upheld: the case is reopened at this level")
+        DISMISSED = "dismissed", _("Dismissed: the outcome stands")
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="appeal", verbose_name=_("case")
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        verbose_name=_("heard by"),
+    )
+    reason = models.TextField(_("grounds of appeal"))
+    lodged_at = models.DateTimeField(_("lodged"))
+    due = models.DateTimeField(_("decision due"))
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeal_decisions",
+        verbose_name=_("decided by"),
+    )
+    response = models.TextField(_("reasons for the decision"), blank=True)
+    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self) -> str:
+        return f"{_('Appeal')} {self.case.reference}"
 
 
 class SubmissionDraft(models.Model):

@@ -9,7 +9,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from feedback import references
-from feedback.models import Case, Channel, Contact, NotifyBy, Role, StaffProfile
+from feedback.models import Case, Channel, Contact, NotifyBy, Role, StaffProfile, Status
 from feedback.tasks import deliver_email, deliver_sms, enqueue_with_change
 
 SMS_TEXT_LIMIT = 300  # two concatenated SMS parts; longer answers are on the tracking page
@@ -72,6 +72,21 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             )
             % {"ref": ref, "place": place, "message": _short(body), "date": _date(case.expected_by)}
         ),
+        "appeal": lambda: (
+            _(
+                "Mrejesho %(ref)s: your appeal was received by %(place)s, who will decide by "
+                "%(date)s."
+            )
+            % {"ref": ref, "place": case.appeal.institution, "date": _date(case.appeal.due)}
+        ),
+        "decide_appeal": lambda: (
+            _("Mrejesho %(ref)s: decision on your appeal: %(decision)s %(reasons)s")
+            % {
+                "ref": ref,
+                "decision": case.appeal.get_decision_display(),
+                "reasons": _short(body),
+            }
+        ),
         "reply": lambda: (
             _("Mrejesho %(ref)s: new message from %(place)s: %(message)s")
             % {"ref": ref, "place": place, "message": _short(body)}
@@ -123,14 +138,16 @@ def case_changed(case: Case, action: str, event) -> None:
                 case, text, _("Update on your feedback %(ref)s") % {"ref": case.reference}
             )
     if action in ("escalate", "reopen"):
-        _tell_level_above(case)
+        _tell_level_above(case, case.handling_institution)
+    elif action == "appeal":
+        _tell_level_above(case, case.appeal.institution)
 
 
-def _tell_level_above(case: Case) -> None:
+def _tell_level_above(case: Case, level) -> None:
     """The leaders of the level a case climbed to hear of it by e-mail, in the site language."""
     recipients = list(
         StaffProfile.objects.filter(
-            institution=case.handling_institution,
+            institution=level,
             role__in=[Role.LEAD, Role.OVERSIGHT],
             user__is_active=True,
         )
@@ -139,10 +156,7 @@ def _tell_level_above(case: Case) -> None:
     )
     if not recipients:
         return
-    subject = _("Case %(ref)s escalated to %(place)s") % {
-        "ref": case.reference,
-        "place": case.handling_institution,
-    }
+    subject = _("Case %(ref)s escalated to %(place)s") % {"ref": case.reference, "place": level}
     body = _(
         "Case %(ref)s (%(subject)s) from %(institution)s is now with %(place)s at escalation "
         "level %(level)s. It must be answered by %(date)s."
@@ -150,8 +164,8 @@ def _tell_level_above(case: Case) -> None:
         "ref": case.reference,
         "subject": case.subject,
         "institution": case.institution,
-        "place": case.handling_institution,
+        "place": level,
         "level": case.escalation_level,
-        "date": _date(case.resolve_due),
+        "date": _date(case.appeal.due if case.status == Status.APPEALED else case.resolve_due),
     }
     enqueue_with_change(deliver_email, recipients, subject, body)

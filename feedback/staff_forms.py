@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from feedback import references
-from feedback.models import Case, Institution, RejectionReason, Role
+from feedback.models import Appeal, Case, Institution, RejectionReason, Role
 
 # Which fields each action needs; "text" is the message, question, response or reason.
 ACTION_FIELDS = {
@@ -22,6 +22,8 @@ ACTION_FIELDS = {
     "assign": ["officer"],
     "reply": ["text", "internal"],
     "interim_reply": ["expected_by", "text"],
+    "appeal": ["text"],
+    "decide_appeal": ["decision", "text"],
 }
 
 
@@ -39,6 +41,8 @@ ACTION_BUTTONS = {
     "assign": _("Assign to an officer"),
     "reply": _("Write to the citizen"),
     "interim_reply": _("Interim reply: the deadline will be missed"),
+    "appeal": _("Record the citizen's appeal"),
+    "decide_appeal": _("Decide the appeal"),
 }
 
 
@@ -56,6 +60,9 @@ class CaseActionForm(forms.Form):
     )
     institution = forms.ModelChoiceField(
         label=_("Refer to"), queryset=Institution.objects.filter(is_active=True), required=False
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("", "---"), *Appeal.Decision.choices], required=False
     )
     expected_by = forms.DateField(
         label=_("Answer expected by"),

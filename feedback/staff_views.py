@@ -42,6 +42,10 @@ PERFORM = {
     "interim_reply": lambda case, by, d: workflow.interim_reply(
         case, by=by, message=d["text"], expected_by=d["expected_by"]
     ),
+    "appeal": lambda case, by, d: workflow.appeal(case, by=by, reason=d["text"]),
+    "decide_appeal": lambda case, by, d: workflow.decide_appeal(
+        case, by=by, decision=d["decision"], response=d["text"]
+    ),
     "reply": lambda case, by, d: workflow.reply(
         case, by=by, body=d["text"], internal=d["internal"]
     ),

@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from feedback import references, tracking, workflow
 from feedback.attachments import store_upload, validate_upload
 from feedback.forms import (
+    AppealForm,
     CitizenMessageForm,
     FeedbackForm,
     PinForm,
@@ -24,7 +26,7 @@ from feedback.forms import (
     ReferenceForm,
     ReopenForm,
 )
-from feedback.models import Case, CaseEvent, Channel, Service, Status, SubmissionDraft
+from feedback.models import Appeal, Case, CaseEvent, Channel, Service, Status, SubmissionDraft
 
 DRAFT_KEY = "feedback_draft"
 SUBMITTED_KEY = "feedback_submitted"
@@ -236,6 +238,7 @@ ACTION_FORMS = {
     "message": ("message_form", CitizenMessageForm),
     "rate": ("rating_form", RatingForm),
     "reopen": ("reopen_form", ReopenForm),
+    "appeal": ("appeal_form", AppealForm),
 }
 
 
@@ -266,6 +269,9 @@ def _citizen_action(request, case, action):
         elif action == "reopen":
             workflow.reopen(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
             messages.success(request, _("Your case is reopened and goes to the level above."))
+        elif action == "appeal":
+            workflow.appeal(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
+            messages.success(request, _("Your appeal was received by the level above."))
         elif action == "close":
             workflow.close(case, by=workflow.CITIZEN, message=_("Confirmed by the citizen."))
             messages.success(request, _("Thank you. Your case is closed."))
@@ -298,9 +304,19 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
         context["can_rate"] = case.status in (Status.RESOLVED, Status.CLOSED)
         context["can_reopen"] = "reopen" in workflow.allowed_actions(case, workflow.CITIZEN)
         context["can_close"] = "close" in workflow.allowed_actions(case, workflow.CITIZEN)
+        appeal_until = workflow.appeal_deadline(case)
+        context["appeal_until"] = appeal_until
+        context["can_appeal"] = (
+            "appeal" in workflow.allowed_actions(case, workflow.CITIZEN)
+            and not Appeal.objects.filter(case=case).exists()
+            and appeal_until is not None
+            and timezone.now() <= appeal_until
+        )
+        context["appeal"] = Appeal.objects.filter(case=case).select_related("institution").first()
         context.setdefault("message_form", CitizenMessageForm())
         context.setdefault("rating_form", RatingForm())
         context.setdefault("reopen_form", ReopenForm())
+        context.setdefault("appeal_form", AppealForm())
     return context
 
 

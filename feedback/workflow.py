@@ -6,6 +6,7 @@ CaseEvent and a chained history row), recomputes the deadlines and queues the
 notifications, all in one transaction: an illegal move raises and changes nothing.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from feedback import notifications, references, sla
 from feedback.access import covers, role_of
 from feedback.models import (
+    Appeal,
     Case,
     CaseEvent,
     Channel,
@@ -79,13 +81,23 @@ def staff(user) -> Actor:
     return Actor("staff", user)
 
 
+def _own_institution(case: Case) -> Institution:
+    return case.institution
+
+
+def _appeal_institution(case: Case) -> Institution:
+    return case.appeal.institution
+
+
 @dataclass(frozen=True)
 class Rule:
-    """Where a transition may start, where it leads (None: status unchanged), and who may."""
+    """Where a transition may start, where it leads (None: status unchanged), who may make it,
+    and whose part of the tree a scoped actor must cover."""
 
     sources: frozenset
     target: str | None
     roles: frozenset = field(default_factory=frozenset)
+    scope: Callable[[Case], Institution] = _own_institution
 
 
 HANDLERS = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
@@ -118,6 +130,18 @@ RULES: dict[str, Rule] = {
         OPEN_ACTIVE | {S.AWAITING_CITIZEN}, None, frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
     ),
     "interim_reply": Rule(frozenset({S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}), None, HANDLERS),
+    "appeal": Rule(
+        frozenset({S.CLOSED, S.REJECTED}),
+        S.APPEALED,
+        frozenset({"citizen", Role.AGENT, Role.ADMIN}),
+    ),
+    # Heard by the level above: its leaders decide, not the staff whose answer is appealed.
+    "decide_appeal": Rule(
+        frozenset({S.APPEALED}),
+        None,
+        frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN}),
+        scope=_appeal_institution,
+    ),
 }
 
 # Roles that act for any case; the others only within their part of the institution tree.
@@ -141,7 +165,7 @@ def _refusal(action: str, case: Case, actor: Actor) -> WorkflowError | None:
         return ActionNotPermitted(
             _("Your role may not %(action)s a case.") % {"action": ACTION_VERBS[action]}
         )
-    if role not in UNSCOPED and not covers(actor.user, case.institution):
+    if role not in UNSCOPED and not covers(actor.user, rule.scope(case)):
         return ActionNotPermitted(_("This case belongs to an institution outside your view."))
     return None
 
@@ -159,6 +183,8 @@ ACTION_LABELS = {
     "escalate": _("escalated"),
     "assign": _("assigned"),
     "interim_reply": _("given an interim reply"),
+    "appeal": _("appealed"),
+    "decide_appeal": _("decided on appeal"),
 }
 ACTION_VERBS = {
     "acknowledge": _("acknowledge"),
@@ -173,6 +199,8 @@ ACTION_VERBS = {
     "escalate": _("escalate"),
     "assign": _("assign"),
     "interim_reply": _("send an interim reply on"),
+    "appeal": _("appeal"),
+    "decide_appeal": _("decide the appeal on"),
 }
 
 
@@ -433,6 +461,65 @@ def interim_reply(case: Case, *, by: Actor, message: str, expected_by, now=None)
         c.interim_reply_count += 1
 
     return _transition("interim_reply", case, by, now, change, body=message)
+
+
+def appeal_deadline(case: Case) -> datetime | None:
+    """The last moment a closed or rejected case may be appealed (None while it is open)."""
+    if case.closed_at is None:
+        return None
+    return sla.add_working_days(case.closed_at, settings.APPEAL_WINDOW_DAYS, _country())
+
+
+def appeal(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """Not satisfied after closure: the level above the one that answered hears the appeal."""
+    _require(reason, _("Say why you appeal against the outcome."))
+
+    def change(c, now):
+        if Appeal.objects.filter(case=c).exists():
+            raise TransitionNotAllowed(_("This case has already been appealed."))
+        if now > appeal_deadline(c):
+            raise TransitionNotAllowed(_("The time to appeal against this outcome has passed."))
+        handling = c.escalated_to or c.institution
+        _a, resolve_days, _w = charter_days(c)
+        Appeal.objects.create(
+            case=c,
+            institution=handling.get_parent() or handling,
+            reason=reason.strip(),
+            lodged_at=now,
+            due=sla.add_working_days(now, resolve_days, _country()),
+        )
+        c.closed_at = None
+
+    return _transition("appeal", case, by, now, change, body=reason)
+
+
+def decide_appeal(case: Case, *, by: Actor, decision: str, response: str, now=None) -> Case:
+    """Uphold (the case reopens at the appeal level) or dismiss (the outcome stands)."""
+    if decision not in Appeal.Decision.values:
+        raise MissingInformation(_("Choose whether the appeal is upheld or dismissed."))
+    _require(response, _("Give the reasons for the decision."))
+
+    def change(c, now):
+        hearing = c.appeal  # read under the case's row lock, so no one else decides it
+        hearing.decision = decision
+        hearing.decided_at = now
+        hearing.decided_by = by.user if by.kind == "staff" else None
+        hearing.response = response.strip()
+        hearing._history_user = hearing.decided_by
+        hearing.save()
+        if decision == Appeal.Decision.UPHELD:
+            c.status = S.IN_PROGRESS
+            if hearing.institution != (c.escalated_to or c.institution):
+                c.escalated_to = hearing.institution
+                c.escalation_level += 1
+            _a, resolve_days, _w = charter_days(c)
+            c.resolve_due = sla.add_working_days(now, resolve_days, _country())
+            c.expected_by = None
+        else:
+            c.status = S.CLOSED
+            c.closed_at = now
+
+    return _transition("decide_appeal", case, by, now, change, body=response)
 
 
 # Submission, messages and rating: they create or annotate a case without changing its status.

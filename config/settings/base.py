@@ -214,3 +214,6 @@ ATTACHMENT_TYPES = {
 
 # The public address of the site, for links in SMS and e-mail.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Working days after closure (or rejection) within which a citizen may appeal.
+APPEAL_WINDOW_DAYS = 30

@@ -62,6 +62,7 @@ def case_in(status: str, now=None):
         Status.CLOSED: ["ack", "start", "resolve", "close"],
         Status.REOPENED: ["ack", "start", "resolve", "reopen"],
         Status.REJECTED: ["reject"],
+        Status.APPEALED: ["ack", "start", "resolve", "close", "appeal"],
     }[status]
     for step in steps:
         now += timedelta(minutes=5)
@@ -77,6 +78,8 @@ def case_in(status: str, now=None):
             case = workflow.close(case, by=workflow.CITIZEN, now=now)
         elif step == "reopen":
             case = workflow.reopen(case, by=workflow.CITIZEN, reason="Still wrong.", now=now)
+        elif step == "appeal":
+            case = workflow.appeal(case, by=workflow.CITIZEN, reason="Bill still wrong.", now=now)
         elif step == "reject":
             case = workflow.reject(
                 case, by=admin, reason="out_of_scope", explanation="Private matter.", now=now

@@ -77,3 +77,15 @@ def test_lead_assigns_an_officer_of_the_institution(client):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.assigned_to == user("officer")
+
+
+def test_appeal_level_decides_from_the_admin(client):
+    case = case_in(Status.APPEALED)
+    client.force_login(user("lead"))
+    assert "Decide the appeal" in client.get(url(case)).content.decode()
+    response = client.post(
+        url(case), {"action": "decide_appeal", "decision": "dismissed", "text": "Bill was right."}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.appeal.decision) == (Status.CLOSED, "dismissed")

@@ -263,3 +263,15 @@ def test_pin_throttle_counts_the_citizens_address_not_the_proxys(
     settings.TRUSTED_PROXY_COUNT = proxies
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert tracking.client_address(request) == expected
+
+
+def test_citizen_appeals_a_closed_case_from_the_tracking_page(client):
+    case = case_in(Status.CLOSED)
+    url = _verified_client(client, case)
+    assert "Appeal against the outcome" in client.get(url).content.decode()
+    assert client.post(url, {"action": "appeal", "reason": ""}).status_code == 400
+    assert client.post(url, {"action": "appeal", "reason": "Bill still wrong"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.APPEALED
+    html = client.get(url).content.decode()
+    assert "Your appeal" in html and str(case.appeal.institution) in html

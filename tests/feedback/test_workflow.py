@@ -243,3 +243,50 @@ def test_interim_reply_must_come_before_the_deadline_and_promise_a_later_date():
         _interim(case, days_after_deadline=-1)
     case.refresh_from_db()
     assert (case.interim_reply_count, case.expected_by) == (0, None)
+
+
+def test_appeal_is_heard_by_the_level_above_the_one_that_answered():
+    case = case_in(Status.APPEALED)
+    hearing = case.appeal
+    assert hearing.institution.short_code == "111"  # above DAWASA Customer Care (1111)
+    assert hearing.due > hearing.lodged_at
+    assert case.reopen_count == 0  # an appeal is counted apart from reopening
+
+
+def test_upheld_appeal_reopens_the_case_at_the_appeal_level():
+    case = case_in(Status.APPEALED)
+    case = workflow.decide_appeal(
+        case, by=actor("lead"), decision="upheld", response="The meter was never read."
+    )
+    assert case.status == Status.IN_PROGRESS
+    assert (case.escalated_to.short_code, case.escalation_level) == ("111", 1)
+    assert case.appeal.decided_by == user("lead")
+
+
+def test_dismissed_appeal_closes_the_case_again_and_no_second_appeal():
+    case = case_in(Status.APPEALED)
+    case = workflow.decide_appeal(
+        case, by=actor("oversight"), decision="dismissed", response="The bill was right."
+    )
+    assert case.status == Status.CLOSED and case.closed_at is not None
+    with pytest.raises(workflow.TransitionNotAllowed, match="already been appealed"):
+        workflow.appeal(case, by=workflow.CITIZEN, reason="Again")
+
+
+def test_staff_whose_answer_is_appealed_cannot_decide_the_appeal():
+    dawasa = Institution.objects.get(short_code="111")
+    case = submit_case(institution=dawasa, service=None).case
+    admin = actor("admin")
+    case = workflow.reject(case, by=admin, reason="out_of_scope", explanation="Private matter.")
+    case = workflow.appeal(case, by=workflow.CITIZEN, reason="It is a public water main.")
+    assert case.appeal.institution.short_code == "11"  # the Ministry of Water hears it
+    with pytest.raises(workflow.ActionNotPermitted):
+        workflow.decide_appeal(case, by=actor("lead"), decision="upheld", response="Yes")
+    workflow.decide_appeal(case, by=actor("oversight"), decision="upheld", response="Yes")
+
+
+def test_appeal_after_the_window_is_refused():
+    case = case_in(Status.CLOSED)
+    late = workflow.appeal_deadline(case) + timedelta(seconds=1)
+    with pytest.raises(workflow.TransitionNotAllowed, match="time to appeal"):
+        workflow.appeal(case, by=workflow.CITIZEN, reason="Late", now=late)

@@ -30,6 +30,8 @@ EXPECTED = {
         "lead oversight admin",
     ),
     "interim_reply": ("acknowledged in_progress reopened", "officer lead oversight admin"),
+    "appeal": ("closed rejected", "citizen agent admin"),
+    "decide_appeal": ("appealed", "lead oversight admin"),
 }
 ROLES = [
     "citizen",
@@ -57,7 +59,7 @@ def _actor(role):
 
 def _call(action, case, by):
     """Invoke one transition with valid arguments, so only status and role can refuse it."""
-    later = (case.reopen_until or case.resolve_due) + timedelta(days=1)
+    later = (case.reopen_until or case.resolve_due or timezone.now()) + timedelta(days=1)
     calls = {
         "acknowledge": lambda: workflow.acknowledge(case, by=by),
         "request_information": lambda: workflow.request_information(
@@ -79,6 +81,10 @@ def _call(action, case, by):
         ),
         "escalate": lambda: workflow.escalate(case, by=by, reason="Needs the ministry."),
         "assign": lambda: workflow.assign(case, by=by, officer=user("officer")),
+        "appeal": lambda: workflow.appeal(case, by=by, reason="Outcome is wrong."),
+        "decide_appeal": lambda: workflow.decide_appeal(
+            case, by=by, decision="dismissed", response="The bill was right."
+        ),
         "interim_reply": lambda: workflow.interim_reply(
             case,
             by=by,
