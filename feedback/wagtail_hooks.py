@@ -55,9 +55,7 @@ class CaseAdmin(ModelAdmin):
         "kind",
         "institution",
         "status",
-        "escalation_level",
         "resolve_due",
-        "submitted_at",
     )
     list_filter = ("status", "kind", "channel", "escalation_level")
     search_fields = ("reference", "subject")
