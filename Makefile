@@ -7,13 +7,22 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install messages makemessages migrate seed lint format worker clean
+.PHONY: run test install lock messages makemessages migrate seed lint format worker clean
 
-$(INSTALLED): requirements.lock
+# requirements.lock pins what production runs; requirements-dev.lock adds the test tools
+# (same versions for everything they share). Both come from pyproject.toml: `make lock`.
+$(INSTALLED): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $(INSTALLED)
+
+lock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes \
+		-o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+		-c requirements.lock -o requirements-dev.lock
 
 install: $(INSTALLED)
 
