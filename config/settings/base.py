@@ -217,3 +217,6 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Working days after closure (or rejection) within which a citizen may appeal.
 APPEAL_WINDOW_DAYS = 30
+
+# Days after which an unfinished web submission (and its uploaded files) is deleted.
+DRAFT_MAX_AGE_DAYS = 7

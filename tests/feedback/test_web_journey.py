@@ -275,3 +275,22 @@ def test_citizen_appeals_a_closed_case_from_the_tracking_page(client):
     assert case.status == Status.APPEALED
     html = client.get(url).content.decode()
     assert "Your appeal" in html and str(case.appeal.institution) in html
+
+
+def test_abandoned_drafts_and_their_files_are_purged(client, settings):
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from feedback.drafts import purge_stale_drafts
+
+    client.post(NEW, form_data(subject="", files=[png()]))  # invalid: the draft stays
+    draft = SubmissionDraft.objects.get()
+    stored = draft.files.get().file.name
+    assert default_storage.exists(stored)
+    assert purge_stale_drafts() == 0  # fresh drafts are kept
+    later = timezone.now() + timedelta(days=settings.DRAFT_MAX_AGE_DAYS, hours=1)
+    assert purge_stale_drafts(now=later) == 1
+    assert not SubmissionDraft.objects.exists() and not Attachment.objects.exists()
+    assert not default_storage.exists(stored)

@@ -1,9 +1,11 @@
-"""Run the SLA sweep once, or every N seconds (for a scheduler container or cron)."""
+"""Run the periodic sweep once, or every N seconds (for a scheduler container or cron):
+escalate overdue cases, close expired resolutions, and delete abandoned web drafts."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
+from feedback.drafts import purge_stale_drafts
 from feedback.escalation import sweep
 
 
@@ -16,9 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, every=0, **options):
         while True:
             result = sweep()
+            purged = purge_stale_drafts()
             self.stdout.write(
                 f"escalated {result.escalated}, closed {result.closed}, "
-                f"overdue at the top level {result.at_top}"
+                f"overdue at the top level {result.at_top}, stale drafts deleted {purged}"
             )
             if not every:
                 return
