@@ -26,7 +26,7 @@ from feedback.forms import (
     ReferenceForm,
     ReopenForm,
 )
-from feedback.models import Appeal, Case, CaseEvent, Channel, Service, Status, SubmissionDraft
+from feedback.models import Appeal, Case, CaseEvent, Channel, Status, SubmissionDraft
 
 DRAFT_KEY = "feedback_draft"
 SUBMITTED_KEY = "feedback_submitted"
@@ -104,10 +104,13 @@ def new_feedback(request, page):
         status = 400
     else:
         initial = dict(draft.data) if draft else {}
-        service = Service.objects.filter(pk=request.GET.get("service") or None).first()
-        if service is not None:
-            initial.update(service=service.pk, institution="")
         form = FeedbackForm(initial=initial)
+        try:  # ?service= from a service page's button; a mangled link is simply ignored
+            service = form.fields["service"].clean(request.GET.get("service"))
+        except ValidationError:
+            service = None
+        if service is not None:
+            form.initial.update(service=service.pk, institution="")
         status = 200
     files = list(draft.files.all()) if draft else []
     return _render(request, page, "form.html", {"form": form, "files": files}, status=status)

@@ -43,6 +43,13 @@ def test_service_page_button_prefills_the_service(client):
     assert f'<option value="{water_service().pk}" selected>' in form
 
 
+@pytest.mark.parametrize("mangled", ["abc", "-1", "99999999999999999999", ""])
+def test_a_mangled_service_link_shows_the_empty_form(client, mangled):
+    response = client.get(f"{NEW}?service={mangled}")
+    assert response.status_code == 200
+    assert '<option value="" selected>' in response.content.decode()
+
+
 def test_errors_are_listed_at_top_and_beside_fields_and_nothing_typed_is_lost(client):
     response = client.post(NEW, form_data(subject="", phone="12", files=[png()]))
     assert response.status_code == 400
