@@ -89,3 +89,13 @@ def test_appeal_level_decides_from_the_admin(client):
     assert response.status_code == 302
     case.refresh_from_db()
     assert (case.status, case.appeal.decision) == (Status.CLOSED, "dismissed")
+
+
+def test_bad_input_is_a_400_with_the_reason(client):
+    case = case_in(Status.ACKNOWLEDGED)
+    client.force_login(user("lead"))
+    response = client.post(url(case), {"action": "assign", "officer": "abc"})
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    response = client.post(url(case), {"action": "no-such-action"})
+    assert response.status_code == 400
