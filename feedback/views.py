@@ -9,13 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from feedback import references, tracking, workflow
+from feedback import privacy, references, tracking, workflow
 from feedback.attachments import store_upload, validate_upload
 from feedback.forms import (
     AppealForm,
@@ -26,7 +26,7 @@ from feedback.forms import (
     ReferenceForm,
     ReopenForm,
 )
-from feedback.models import Appeal, Case, CaseEvent, Channel, Status, SubmissionDraft
+from feedback.models import Appeal, Case, CaseEvent, Channel, Contact, Status, SubmissionDraft
 
 DRAFT_KEY = "feedback_draft"
 SUBMITTED_KEY = "feedback_submitted"
@@ -275,6 +275,9 @@ def _citizen_action(request, case, action):
         elif action == "appeal":
             workflow.appeal(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
             messages.success(request, _("Your appeal was received by the level above."))
+        elif action == "erase":
+            privacy.erase_contact(case, reason=_("Erased at the citizen's request."))
+            messages.success(request, _("Your contact details were deleted."))
         elif action == "close":
             workflow.close(case, by=workflow.CITIZEN, message=_("Confirmed by the citizen."))
             messages.success(request, _("Thank you. Your case is closed."))
@@ -316,6 +319,7 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
             and timezone.now() <= appeal_until
         )
         context["appeal"] = Appeal.objects.filter(case=case).select_related("institution").first()
+        context["has_contact"] = Contact.objects.filter(case=case, erased_at=None).exists()
         context.setdefault("message_form", CitizenMessageForm())
         context.setdefault("rating_form", RatingForm())
         context.setdefault("reopen_form", ReopenForm())
@@ -329,3 +333,13 @@ def _public_deadline(case: Case):
     if case.status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
         return case.resolve_due
     return None
+
+
+def case_data(request, page, reference):
+    """The citizen's own data for this case, as a JSON download (PIN first)."""
+    case = Case.objects.select_related("institution", "service").filter(reference=reference).first()
+    if case is None or not tracking.is_proven(request.session, reference):
+        raise Http404
+    response = JsonResponse(privacy.personal_data(case), json_dumps_params={"ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="mrejesho-{reference}.json"'
+    return response

@@ -158,3 +158,7 @@ class FeedbackPage(RoutablePageMixin, Page):
     @re_path(r"^track/(?P<reference>[^/]+)/$")
     def track_case(self, request, reference):
         return feedback_views.track_case(request, self, reference)
+
+    @re_path(r"^track/(?P<reference>[0-9]{10})/data/$")
+    def case_data(self, request, reference):
+        return feedback_views.case_data(request, self, reference)

@@ -220,3 +220,6 @@ APPEAL_WINDOW_DAYS = 30
 
 # Days after which an unfinished web submission (and its uploaded files) is deleted.
 DRAFT_MAX_AGE_DAYS = 7
+
+# Days after closure after which a citizen's contact details are erased.
+CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "365"))

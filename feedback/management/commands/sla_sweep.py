@@ -1,5 +1,6 @@
 """Run the periodic sweep once, or every N seconds (for a scheduler container or cron):
-escalate overdue cases, close expired resolutions, and delete abandoned web drafts."""
+escalate overdue cases, close expired resolutions, delete abandoned web drafts and erase
+contact details whose retention period has ended."""
 
 import time
 
@@ -7,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from feedback.drafts import purge_stale_drafts
 from feedback.escalation import sweep
+from feedback.privacy import erase_expired_contacts
 
 
 class Command(BaseCommand):
@@ -19,9 +21,11 @@ class Command(BaseCommand):
         while True:
             result = sweep()
             purged = purge_stale_drafts()
+            erased = erase_expired_contacts()
             self.stdout.write(
                 f"escalated {result.escalated}, closed {result.closed}, "
-                f"overdue at the top level {result.at_top}, stale drafts deleted {purged}"
+                f"overdue at the top level {result.at_top}, stale drafts deleted {purged}, "
+                f"contacts erased {erased}"
             )
             if not every:
                 return
