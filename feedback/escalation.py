@@ -16,6 +16,7 @@ class SweepResult:
     escalated: int
     closed: int
     at_top: int
+    appeals_escalated: int = 0
 
 
 def overdue_cases(now: datetime):
@@ -51,4 +52,18 @@ def sweep(now: datetime | None = None) -> SweepResult:
             now=now,
         )
         closed += 1
-    return SweepResult(escalated=escalated, closed=closed, at_top=at_top)
+    appeals_escalated = 0
+    late_appeals = Case.objects.filter(
+        status=Status.APPEALED, appeal__due__lt=now, appeal__decided_at__isnull=True
+    )
+    for case in late_appeals.iterator():
+        try:
+            workflow.escalate_appeal(
+                case, by=workflow.SYSTEM, reason=_("The appeal was not decided in time."), now=now
+            )
+            appeals_escalated += 1
+        except workflow.TransitionNotAllowed:
+            at_top += 1
+    return SweepResult(
+        escalated=escalated, closed=closed, at_top=at_top, appeals_escalated=appeals_escalated
+    )

@@ -79,6 +79,13 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             )
             % {"ref": ref, "place": case.appeal.institution, "date": _date(case.appeal.due)}
         ),
+        "escalate_appeal": lambda: (
+            _(
+                "Mrejesho %(ref)s: your appeal has been passed to %(place)s, who will decide by "
+                "%(date)s."
+            )
+            % {"ref": ref, "place": case.appeal.institution, "date": _date(case.appeal.due)}
+        ),
         "decide_appeal": lambda: (
             _("Mrejesho %(ref)s: decision on your appeal: %(decision)s %(reasons)s")
             % {
@@ -139,7 +146,7 @@ def case_changed(case: Case, action: str, event) -> None:
             )
     if action in ("escalate", "reopen"):
         _tell_level_above(case, case.handling_institution)
-    elif action == "appeal":
+    elif action in ("appeal", "escalate_appeal"):
         _tell_level_above(case, case.appeal.institution)
 
 

@@ -24,6 +24,7 @@ ACTION_FIELDS = {
     "interim_reply": ["expected_by", "text"],
     "appeal": ["text"],
     "decide_appeal": ["decision", "text"],
+    "escalate_appeal": ["text"],
 }
 
 
@@ -43,6 +44,7 @@ ACTION_BUTTONS = {
     "interim_reply": _("Interim reply: the deadline will be missed"),
     "appeal": _("Record the citizen's appeal"),
     "decide_appeal": _("Decide the appeal"),
+    "escalate_appeal": _("Escalate the appeal to the level above"),
 }
 
 

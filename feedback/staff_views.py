@@ -46,6 +46,7 @@ PERFORM = {
     "decide_appeal": lambda case, by, d: workflow.decide_appeal(
         case, by=by, decision=d["decision"], response=d["text"]
     ),
+    "escalate_appeal": lambda case, by, d: workflow.escalate_appeal(case, by=by, reason=d["text"]),
     "reply": lambda case, by, d: workflow.reply(
         case, by=by, body=d["text"], internal=d["internal"]
     ),

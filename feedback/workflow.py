@@ -142,6 +142,13 @@ RULES: dict[str, Rule] = {
         frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN}),
         scope=_appeal_institution,
     ),
+    # An appeal left undecided past its deadline climbs like a case does.
+    "escalate_appeal": Rule(
+        frozenset({S.APPEALED}),
+        None,
+        frozenset({"system", Role.OVERSIGHT, Role.ADMIN}),
+        scope=_appeal_institution,
+    ),
 }
 
 # Roles that act for any case; the others only within their part of the institution tree.
@@ -185,6 +192,7 @@ ACTION_LABELS = {
     "interim_reply": _("given an interim reply"),
     "appeal": _("appealed"),
     "decide_appeal": _("decided on appeal"),
+    "escalate_appeal": _("have its appeal escalated"),
 }
 ACTION_VERBS = {
     "acknowledge": _("acknowledge"),
@@ -201,6 +209,7 @@ ACTION_VERBS = {
     "interim_reply": _("send an interim reply on"),
     "appeal": _("appeal"),
     "decide_appeal": _("decide the appeal on"),
+    "escalate_appeal": _("escalate the appeal on"),
 }
 
 
@@ -520,6 +529,25 @@ def decide_appeal(case: Case, *, by: Actor, decision: str, response: str, now=No
             c.closed_at = now
 
     return _transition("decide_appeal", case, by, now, change, body=response)
+
+
+def escalate_appeal(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """The appeal moves to the level above the one that let its deadline pass."""
+    _require(reason, _("Say why the appeal is escalated."))
+
+    def change(c, now):
+        hearing = c.appeal
+        parent = hearing.institution.get_parent()
+        if parent is None:
+            raise TransitionNotAllowed(_("The appeal is already at the top of the tree."))
+        _a, resolve_days, _w = charter_days(c)
+        hearing.institution = parent
+        hearing.due = sla.add_working_days(now, resolve_days, _country())
+        hearing._history_user = by.user if by.kind == "staff" else None
+        hearing._change_reason = f"escalate_appeal: {reason}"
+        hearing.save()
+
+    return _transition("escalate_appeal", case, by, now, change, body=reason)
 
 
 # Submission, messages and rating: they create or annotate a case without changing its status.

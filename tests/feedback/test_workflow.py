@@ -290,3 +290,14 @@ def test_appeal_after_the_window_is_refused():
     late = workflow.appeal_deadline(case) + timedelta(seconds=1)
     with pytest.raises(workflow.TransitionNotAllowed, match="time to appeal"):
         workflow.appeal(case, by=workflow.CITIZEN, reason="Late", now=late)
+
+
+def test_undecided_appeal_past_its_deadline_climbs_one_level():
+    case = case_in(Status.APPEALED)
+    due = case.appeal.due
+    assert sweep(now=due - timedelta(minutes=1)).appeals_escalated == 0
+    assert sweep(now=due + timedelta(minutes=1)).appeals_escalated == 1
+    case.refresh_from_db()
+    assert case.appeal.institution.short_code == "11"  # DAWASA -> Ministry of Water
+    assert case.appeal.due > due
+    assert case.status == Status.APPEALED

@@ -32,6 +32,7 @@ EXPECTED = {
     "interim_reply": ("acknowledged in_progress reopened", "officer lead oversight admin"),
     "appeal": ("closed rejected", "citizen agent admin"),
     "decide_appeal": ("appealed", "lead oversight admin"),
+    "escalate_appeal": ("appealed", "system oversight admin"),
 }
 ROLES = [
     "citizen",
@@ -85,6 +86,7 @@ def _call(action, case, by):
         "decide_appeal": lambda: workflow.decide_appeal(
             case, by=by, decision="dismissed", response="The bill was right."
         ),
+        "escalate_appeal": lambda: workflow.escalate_appeal(case, by=by, reason="Too slow."),
         "interim_reply": lambda: workflow.interim_reply(
             case,
             by=by,

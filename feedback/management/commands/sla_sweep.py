@@ -23,7 +23,8 @@ class Command(BaseCommand):
             purged = purge_stale_drafts()
             erased = erase_expired_contacts()
             self.stdout.write(
-                f"escalated {result.escalated}, closed {result.closed}, "
+                f"escalated {result.escalated} cases and {result.appeals_escalated} appeals, "
+                f"closed {result.closed}, "
                 f"overdue at the top level {result.at_top}, stale drafts deleted {purged}, "
                 f"contacts erased {erased}"
             )
