@@ -3,6 +3,11 @@
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Shared, noisy machines: a slow example is not a failure (timings belong in bench/).
+hypothesis_settings.register_profile("mrejesho", deadline=None)
+hypothesis_settings.load_profile("mrejesho")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
