@@ -144,10 +144,12 @@ def case_changed(case: Case, action: str, event) -> None:
             _send_to_citizen(
                 case, text, _("Update on your feedback %(ref)s") % {"ref": case.reference}
             )
-    if action in ("escalate", "reopen"):
-        _tell_level_above(case, case.handling_institution)
-    elif action in ("appeal", "escalate_appeal"):
-        _tell_level_above(case, case.appeal.institution)
+    # Staff read the site's language, whatever language the citizen's request was in.
+    with translation.override(settings.LANGUAGE_CODE):
+        if action in ("escalate", "reopen"):
+            _tell_level_above(case, case.handling_institution)
+        elif action in ("appeal", "escalate_appeal"):
+            _tell_level_above(case, case.appeal.institution)
 
 
 def _tell_level_above(case: Case, level) -> None:

@@ -149,3 +149,13 @@ def test_failed_sms_is_retried_later_with_backoff_then_given_up(task_queue, sett
     assert retry.run_after >= before + timedelta(seconds=tasks.RETRY_BASE_SECONDS)
     with pytest.raises(tasks.DeliveryFailed):
         tasks.deliver_sms.call("+255712345678", "hello", attempt=tasks.MAX_ATTEMPTS)
+
+
+def test_leaders_are_told_in_the_site_language_even_from_a_swahili_request(task_queue):
+    case = case_in(Status.RESOLVED)
+    DBTaskResult.objects.all().delete()
+    with translation.override("sw"):
+        workflow.reopen(case, by=workflow.CITIZEN, reason="Bado tatizo lipo")
+    (row,) = queued("feedback.tasks.deliver_email")
+    _recipients, subject, _body = row.args_kwargs["args"]
+    assert subject.startswith(f"Case {case.reference} escalated to")
