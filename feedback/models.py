@@ -465,7 +465,6 @@ class SubmissionDraft(models.Model):
 
     token = models.UUIDField(unique=True)
     data = models.JSONField(default=dict)
-    language = models.CharField(max_length=5, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

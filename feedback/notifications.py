@@ -4,6 +4,7 @@ Messages go out on the channel the citizen used: SMS for USSD and SMS cases, oth
 e-mail as the citizen chose. Each is queued with the change that caused it (feedback.tasks).
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -25,7 +26,11 @@ def _short(text: str, limit: int = 140) -> str:
 
 
 def tracking_url(case: Case) -> str:
-    return f"{settings.SITE_URL}/{case.language}/feedback/track/{case.reference}/"
+    """The case on the feedback page that editors placed, in the citizen's language."""
+    feedback_page = apps.get_model("pages", "FeedbackPage")  # pages imports this app
+    page = feedback_page.objects.live().filter(locale__language_code=case.language).first()
+    path = page.get_url() if page is not None else f"/{case.language}/feedback/"
+    return f"{settings.SITE_URL}{path}track/{case.reference}/"
 
 
 def _messages(case: Case, action: str, body: str) -> str | None:

@@ -13,8 +13,18 @@ from django.utils import timezone
 from feedback.models import Case, CaseEvent, Contact, NotifyBy, Status
 
 
-def erase_contact(case: Case, *, reason: str, by_user=None, now: datetime | None = None) -> bool:
-    """Blank the case's contact details; False when there was nothing left to erase."""
+def erase_contact(
+    case: Case,
+    *,
+    reason: str,
+    by_user=None,
+    by_citizen: bool = False,
+    now: datetime | None = None,
+) -> bool:
+    """Blank the case's contact details; False when there was nothing left to erase.
+
+    Asked for by the citizen (by_citizen), a staff member (by_user), or else the retention rule.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         contact = Contact.objects.select_for_update().filter(case=case, erased_at=None).first()
@@ -31,7 +41,13 @@ def erase_contact(case: Case, *, reason: str, by_user=None, now: datetime | None
             type=CaseEvent.Type.NOTE,
             action="erase_contact",
             actor=by_user,
-            actor_kind=CaseEvent.ActorKind.STAFF if by_user else CaseEvent.ActorKind.SYSTEM,
+            actor_kind=(
+                CaseEvent.ActorKind.STAFF
+                if by_user
+                else CaseEvent.ActorKind.CITIZEN
+                if by_citizen
+                else CaseEvent.ActorKind.SYSTEM
+            ),
             body=reason,
             is_public=False,
             created_at=now,

@@ -30,20 +30,6 @@ from feedback.models import Appeal, Case, CaseEvent, Channel, Contact, Status, S
 
 DRAFT_KEY = "feedback_draft"
 SUBMITTED_KEY = "feedback_submitted"
-TEXT_FIELDS = [
-    "kind",
-    "service",
-    "institution",
-    "area",
-    "location",
-    "subject",
-    "description",
-    "name",
-    "phone",
-    "email",
-    "notify_by",
-    "consent_to_publish",
-]
 
 
 def _render(request, page, template, context, status=200):
@@ -60,7 +46,7 @@ def _draft(request, create: bool = False) -> SubmissionDraft | None:
     token = request.session.get(DRAFT_KEY)
     draft = SubmissionDraft.objects.filter(token=token).first() if token else None
     if draft is None and create:
-        draft = SubmissionDraft.objects.create(token=uuid.uuid4(), language=get_language())
+        draft = SubmissionDraft.objects.create(token=uuid.uuid4())
         request.session[DRAFT_KEY] = str(draft.token)
     return draft
 
@@ -99,7 +85,8 @@ def new_feedback(request, page):
             draft.data = form.draft_data()
             draft.save()
             return HttpResponseRedirect(_url(page, request, "new/review/"))
-        draft.data = {name: request.POST.get(name, "") for name in TEXT_FIELDS}
+        # Keep what was typed, even if invalid, so the form comes back as the citizen left it.
+        draft.data = {name: request.POST.get(name, "") for name in form.fields if name != "files"}
         draft.save()
         status = 400
     else:
@@ -276,7 +263,9 @@ def _citizen_action(request, case, action):
             workflow.appeal(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
             messages.success(request, _("Your appeal was received by the level above."))
         elif action == "erase":
-            privacy.erase_contact(case, reason=_("Erased at the citizen's request."))
+            privacy.erase_contact(
+                case, reason=_("Erased at the citizen's request."), by_citizen=True
+            )
             messages.success(request, _("Your contact details were deleted."))
         elif action == "close":
             workflow.close(case, by=workflow.CITIZEN, message=_("Confirmed by the citizen."))
@@ -306,19 +295,21 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
             .exclude(type=CaseEvent.Type.ASSIGNED)
             .prefetch_related("attachments")
         )
-        context["can_add"] = case.status not in (Status.CLOSED, Status.REJECTED)
-        context["can_rate"] = case.status in (Status.RESOLVED, Status.CLOSED)
-        context["can_reopen"] = "reopen" in workflow.allowed_actions(case, workflow.CITIZEN)
-        context["can_close"] = "close" in workflow.allowed_actions(case, workflow.CITIZEN)
+        citizen_may = workflow.allowed_actions(case, workflow.CITIZEN)
+        appeal = Appeal.objects.filter(case=case).select_related("institution").first()
         appeal_until = workflow.appeal_deadline(case)
+        context["can_add"] = workflow.can_add_information(case)
+        context["can_rate"] = workflow.can_rate(case)
+        context["can_reopen"] = "reopen" in citizen_may
+        context["can_close"] = "close" in citizen_may
+        context["appeal"] = appeal
         context["appeal_until"] = appeal_until
         context["can_appeal"] = (
-            "appeal" in workflow.allowed_actions(case, workflow.CITIZEN)
-            and not Appeal.objects.filter(case=case).exists()
+            "appeal" in citizen_may
+            and appeal is None
             and appeal_until is not None
             and timezone.now() <= appeal_until
         )
-        context["appeal"] = Appeal.objects.filter(case=case).select_related("institution").first()
         context["has_contact"] = Contact.objects.filter(case=case, erased_at=None).exists()
         context.setdefault("message_form", CitizenMessageForm())
         context.setdefault("rating_form", RatingForm())

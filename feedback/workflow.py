@@ -666,13 +666,21 @@ def _save_with_unique_reference(case: Case, pin: str, attempts: int = 8) -> None
     raise IntegrityError("could not draw a free reference number")
 
 
-def add_citizen_message(case: Case, *, body: str, attachments=(), now=None) -> CaseEvent:
+def can_add_information(case: Case) -> bool:
+    return case.status not in (S.CLOSED, S.REJECTED)
+
+
+def can_rate(case: Case) -> bool:
+    return case.status in (S.RESOLVED, S.CLOSED)
+
+
+def add_citizen_message(case: Case, *, body: str, now=None) -> CaseEvent:
     """The citizen adds information; if the case was waiting for it, work resumes."""
     _require(body, _("Write the information you are adding."))
     if case.status == S.AWAITING_CITIZEN:
         case = receive_information(case, by=CITIZEN, information=body, now=now)
-        event = case.events.order_by("-created_at", "-pk").first()
-    elif case.status in (S.CLOSED, S.REJECTED):
+        event = case.events.latest("pk")
+    elif not can_add_information(case):
         raise TransitionNotAllowed(_("This case is closed; you can no longer add to it."))
     else:
         event = CaseEvent.objects.create(
@@ -682,10 +690,6 @@ def add_citizen_message(case: Case, *, body: str, attachments=(), now=None) -> C
             body=body.strip(),
             created_at=now or timezone.now(),
         )
-    for attachment in attachments:
-        attachment.case = case
-        attachment.event = event
-        attachment.save()
     return event
 
 
@@ -720,13 +724,13 @@ def reply(case: Case, *, by: Actor, body: str, internal: bool = False, now=None)
 
 def rate(case: Case, *, score: int, comment: str = "", now=None) -> Case:
     """The citizen's satisfaction with the outcome, once the case is resolved or closed."""
-    if case.status not in (S.RESOLVED, S.CLOSED):
-        raise TransitionNotAllowed(_("You can rate a case once it is resolved."))
     if score not in range(1, 6):
         raise MissingInformation(_("Choose a rating from 1 to 5."))
     now = now or timezone.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not can_rate(locked):
+            raise TransitionNotAllowed(_("You can rate a case once it is resolved."))
         locked.satisfaction = score
         locked.satisfaction_comment = comment.strip()
         locked._change_reason = f"rate: {score}"

@@ -159,3 +159,14 @@ def test_leaders_are_told_in_the_site_language_even_from_a_swahili_request(task_
     (row,) = queued("feedback.tasks.deliver_email")
     _recipients, subject, _body = row.args_kwargs["args"]
     assert subject.startswith(f"Case {case.reference} escalated to")
+
+
+def test_links_follow_the_feedback_page_wherever_editors_put_it():
+    from feedback.notifications import tracking_url
+    from pages.models import FeedbackPage
+
+    case = submit_case(language="en").case
+    page = FeedbackPage.objects.get(locale__language_code="en")
+    page.slug = "tell-us"
+    page.save()
+    assert tracking_url(case).endswith(f"/en/tell-us/track/{case.reference}/")

@@ -107,7 +107,7 @@ def _snapshot(case):
         fresh.status,
         fresh.institution_id,
         fresh.escalation_level,
-        fresh.assigned_id if hasattr(fresh, "assigned_id") else fresh.assigned_to_id,
+        fresh.assigned_to_id,
         fresh.resolve_due,
         CaseEvent.objects.filter(case=case).count(),
         fresh.history.count(),
