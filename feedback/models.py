@@ -297,6 +297,11 @@ class Case(models.Model):
         verbose_name=_("submitted by agent"),
     )
 
+    # The channel's own key for one submission (a web draft's token, an API client's
+    # Idempotency-Key): a retry of the same submission finds the first case.
+    idempotency_key = models.CharField(  # noqa: DJ001 (NULL: no key, outside the unique index)
+        max_length=80, null=True, blank=True, editable=False
+    )
     submitted_at = models.DateTimeField(_("submitted"))
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -330,11 +335,16 @@ class Case(models.Model):
             models.Index(fields=["status", "acknowledge_due"]),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="unique_submission_per_channel_key",
+            ),
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True)
                 | models.Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="satisfaction_between_1_and_5",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -61,10 +61,17 @@ class MissingInformation(WorkflowError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a citizen (proved by reference and PIN), the system, or a staff user."""
+    """Who acts: a citizen (proved by reference and PIN), the system, or a staff user.
+
+    `case_id` binds an actor to the one case it proved itself for (a citizen who gave the
+    PIN, or an agent acting on the citizen's PIN); the workflow refuses a citizen action on
+    any other case. Build bound actors with `citizen_of`, only after a proof
+    (feedback.citizens).
+    """
 
     kind: str
     user: object = None
+    case_id: int | None = None
 
     @property
     def role(self) -> str | None:
@@ -75,6 +82,13 @@ class Actor:
 
 CITIZEN = Actor("citizen")
 SYSTEM = Actor("system")
+
+
+def citizen_of(case: Case, *, agent=None) -> Actor:
+    """The citizen of this case (or an agent acting on their PIN), bound to it alone."""
+    if agent is not None:
+        return Actor("staff", agent, case_id=case.pk)
+    return Actor("citizen", case_id=case.pk)
 
 
 def staff(user) -> Actor:
@@ -563,8 +577,11 @@ class ContactDetails:
 
 @dataclass(frozen=True)
 class Submission:
+    """A submitted case and its PIN; `pin` is None when a retry found the first case."""
+
     case: Case
-    pin: str
+    pin: str | None
+    created: bool = True
 
 
 def pin_digest(reference: str, pin: str) -> str:
@@ -591,9 +608,15 @@ def submit(
     consent_to_publish: bool = False,
     by: Actor = CITIZEN,
     attachments=(),
+    idempotency_key: str | None = None,
     now: datetime | None = None,
 ) -> Submission:
-    """Register new feedback with a fresh reference and PIN; notify the citizen if reachable."""
+    """Register new feedback with a fresh reference and PIN; notify the citizen if reachable.
+
+    With an `idempotency_key`, a second submission with the same key on the same channel
+    (a double click, a client's retry) makes no new case: it returns the first one, without
+    its PIN, which was given once.
+    """
     _require(subject, _("Give your feedback a short title."))
     _require(description, _("Describe what happened."))
     if by.kind == "staff" and by.role not in (Role.AGENT, Role.ADMIN, Role.OFFICER, Role.LEAD):
@@ -601,6 +624,51 @@ def submit(
     if service is not None and not service.institution.path.startswith(institution.path):
         raise MissingInformation(_("That service is not offered by that institution."))
     now = now or timezone.now()
+    if idempotency_key:
+        first = _first_with_key(None, channel=channel, key=idempotency_key)
+        if first is not None:
+            return Submission(case=first, pin=None, created=False)
+    try:
+        return _submit_new(
+            kind=kind,
+            institution=institution,
+            subject=subject,
+            description=description,
+            channel=channel,
+            service=service,
+            area=area,
+            location=location,
+            language=language,
+            contact=contact,
+            consent_to_publish=consent_to_publish,
+            by=by,
+            attachments=attachments,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    except _AlreadySubmitted:
+        first = _first_with_key(None, channel=channel, key=idempotency_key)
+        return Submission(case=first, pin=None, created=False)
+
+
+def _submit_new(
+    *,
+    kind,
+    institution,
+    subject,
+    description,
+    channel,
+    service,
+    area,
+    location,
+    language,
+    contact,
+    consent_to_publish,
+    by,
+    attachments,
+    idempotency_key,
+    now,
+):
     pin = references.new_pin()
     has_contact = contact is not None and (contact.phone or contact.email or contact.name)
     with transaction.atomic():
@@ -618,6 +686,7 @@ def submit(
             consent_to_publish=consent_to_publish,
             submitted_by=by.user if by.kind == "staff" else None,
             submitted_at=now,
+            idempotency_key=idempotency_key or None,
         )
         _set_fresh_deadlines(case, now)
         case._history_user = case.submitted_by
@@ -650,6 +719,16 @@ def submit(
     return Submission(case=case, pin=pin)
 
 
+class _AlreadySubmitted(Exception):
+    """Another request with the same idempotency key committed its case first."""
+
+
+def _first_with_key(case_or_none, *, channel=None, key=None) -> Case | None:
+    channel = channel or case_or_none.channel
+    key = key or case_or_none.idempotency_key
+    return Case.objects.filter(channel=channel, idempotency_key=key).first()
+
+
 def _save_with_unique_reference(case: Case, pin: str, attempts: int = 8) -> None:
     """Random references can collide; the unique index decides, and we draw again."""
     for _attempt in range(attempts):
@@ -660,6 +739,8 @@ def _save_with_unique_reference(case: Case, pin: str, attempts: int = 8) -> None
                 case.save(force_insert=True)
             return
         except IntegrityError:
+            if case.idempotency_key and _first_with_key(case) is not None:
+                raise _AlreadySubmitted from None
             if not Case.objects.filter(reference=case.reference).exists():
                 raise
             case.pk = None
