@@ -780,7 +780,7 @@ def _seed_one_case(index, rng, services, staff, now):
         )
     clock = _Clock(rng, now - timedelta(days=rng.randint(2, 150), hours=rng.randint(0, 23)), now)
     officer = workflow.staff(staff["admin"])
-    case = workflow.submit(
+    submission = workflow.submit(
         kind=kind,
         institution=service.institution,
         service=service,
@@ -790,9 +790,10 @@ def _seed_one_case(index, rng, services, staff, now):
         language=language,
         contact=contact,
         consent_to_publish=bool(index % 2),
-        by=workflow.staff(staff["agent"]) if channel == "service_point" else workflow.CITIZEN,
+        by=workflow.staff(staff["agent"]) if channel == "service_point" else None,
         now=clock.time,
-    ).case
+    )
+    case, citizen = submission.case, submission.actor
     if target == "rejected":
         return workflow.reject(
             case,
@@ -805,7 +806,7 @@ def _seed_one_case(index, rng, services, staff, now):
         try:
             case = workflow.escalate(
                 case,
-                by=workflow.SYSTEM,
+                by=officer,
                 reason="Deadline passed without an answer.",
                 now=clock.tick(24, 200),
             )
@@ -814,7 +815,7 @@ def _seed_one_case(index, rng, services, staff, now):
     if target == "submitted":
         if escalations:
             case = workflow.escalate(
-                case, by=workflow.SYSTEM, reason="Not acknowledged in time.", now=clock.tick()
+                case, by=officer, reason="Not acknowledged in time.", now=clock.tick()
             )
         return case
     case = workflow.acknowledge(case, by=officer, now=clock.tick())
@@ -832,14 +833,14 @@ def _seed_one_case(index, rng, services, staff, now):
         return case
     if target == "reopened":
         return workflow.reopen(
-            case, by=workflow.CITIZEN, reason="The problem came back.", now=clock.tick(1, 20)
+            case, by=citizen, reason="The problem came back.", now=clock.tick(1, 20)
         )
-    case = workflow.rate(case, score=rng.randint(1, 5), now=clock.tick(1, 20))
-    case = workflow.close(case, by=workflow.CITIZEN, now=clock.tick(1, 20))
+    case = workflow.rate(case, by=citizen, score=rng.randint(1, 5), now=clock.tick(1, 20))
+    case = workflow.close(case, by=citizen, now=clock.tick(1, 20))
     if target == "appealed":
         case = workflow.appeal(
             case,
-            by=workflow.CITIZEN,
+            by=citizen,
             reason="The answer ignores my receipts.",
             now=clock.tick(1, 20),
         )

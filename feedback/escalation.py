@@ -1,69 +1,114 @@
-"""The periodic sweep: escalate overdue cases and close resolved ones whose window has passed."""
+"""The periodic sweep: escalate overdue cases, close resolved ones whose window has passed,
+move late appeals up, and the housekeeping that goes with it.
 
-from dataclasses import dataclass
+Each case is acted on in its own transaction, through the workflow, which checks again under
+the row lock that the case is still overdue: two sweeps at once, or a citizen answering
+between the sweep's query and its lock, make the second attempt a refusal, not a second
+escalation. Each case, and each step, fails alone: one bad row never stops the rest.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from feedback import workflow
+from feedback.drafts import purge_stale_drafts
 from feedback.models import Case, Status
+from feedback.privacy import erase_expired_contacts
+
+logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class SweepResult:
-    escalated: int
-    closed: int
-    at_top: int
-    appeals_escalated: int = 0
+    counts: Counter = field(default_factory=Counter)
+    failed_steps: list[str] = field(default_factory=list)
 
 
 def overdue_cases(now: datetime):
-    """Open cases past their deadline (and past any date an interim reply promised); a case
-    waiting for the citizen has its clock stopped."""
-    return Case.objects.filter(
-        Q(status=Status.SUBMITTED, acknowledge_due__lt=now)
-        | Q(
-            Q(expected_by__isnull=True) | Q(expected_by__lt=now),
-            status__in=[Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED],
-            resolve_due__lt=now,
-        )
+    return Case.objects.overdue(now)
+
+
+def _each(cases: Iterable[Case], act: Callable[[Case], object], result: SweepResult, done: str):
+    for case in cases:
+        try:
+            act(case)
+        except workflow.TransitionNotAllowed:
+            # Refused under the lock: another sweep or the citizen got there first, or the
+            # case is at the top of the tree (reports show it as overdue there).
+            at_top = case.handling_institution.get_parent() is None
+            result.counts["at_top" if at_top else "skipped"] += 1
+        except Exception:
+            logger.exception("sweep: %s failed on case %s", done, case.pk)
+            result.counts["failed"] += 1
+        else:
+            result.counts[done] += 1
+
+
+def _escalate_overdue(now, result):
+    reason = _("Deadline passed without an answer.")
+    cases = overdue_cases(now).select_related("institution", "escalated_to")
+    _each(
+        cases.iterator(),
+        lambda case: workflow.escalate(case, by=workflow.SYSTEM, reason=reason, now=now),
+        result,
+        "escalated",
     )
+
+
+def _close_expired(now, result):
+    message = _("Closed: the time to reopen passed without a reply.")
+    cases = Case.objects.filter(status=Status.RESOLVED, reopen_until__lt=now)
+    _each(
+        cases.iterator(),
+        lambda case: workflow.close(case, by=workflow.SYSTEM, message=message, now=now),
+        result,
+        "closed",
+    )
+
+
+def _escalate_late_appeals(now, result):
+    reason = _("The appeal was not decided in time.")
+    cases = Case.objects.filter(
+        status=Status.APPEALED, appeal__due__lt=now, appeal__decided_at__isnull=True
+    ).select_related("appeal__institution")
+    _each(
+        cases.iterator(),
+        lambda case: workflow.escalate_appeal(case, by=workflow.SYSTEM, reason=reason, now=now),
+        result,
+        "appeals_escalated",
+    )
+
+
+def _purge_drafts(now, result):
+    result.counts["drafts_deleted"] += purge_stale_drafts()
+
+
+def _erase_contacts(now, result):
+    result.counts["contacts_erased"] += erase_expired_contacts(now)
+
+
+STEPS = [
+    ("escalate overdue cases", _escalate_overdue),
+    ("close resolved cases", _close_expired),
+    ("escalate late appeals", _escalate_late_appeals),
+    ("delete abandoned drafts", _purge_drafts),
+    ("erase expired contact details", _erase_contacts),
+]
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
     now = now or timezone.now()
-    escalated = at_top = closed = 0
-    for case in overdue_cases(now).select_related("institution", "escalated_to").iterator():
+    result = SweepResult()
+    for name, step in STEPS:
         try:
-            workflow.escalate(
-                case, by=workflow.SYSTEM, reason=_("Deadline passed without an answer."), now=now
-            )
-            escalated += 1
-        except workflow.TransitionNotAllowed:
-            at_top += 1  # already at the national level: reports show it as overdue
-    expired = Case.objects.filter(status=Status.RESOLVED, reopen_until__lt=now)
-    for case in expired.iterator():
-        workflow.close(
-            case,
-            by=workflow.SYSTEM,
-            message=_("Closed: the time to reopen passed without a reply."),
-            now=now,
-        )
-        closed += 1
-    appeals_escalated = 0
-    late_appeals = Case.objects.filter(
-        status=Status.APPEALED, appeal__due__lt=now, appeal__decided_at__isnull=True
-    )
-    for case in late_appeals.iterator():
-        try:
-            workflow.escalate_appeal(
-                case, by=workflow.SYSTEM, reason=_("The appeal was not decided in time."), now=now
-            )
-            appeals_escalated += 1
-        except workflow.TransitionNotAllowed:
-            at_top += 1
-    return SweepResult(
-        escalated=escalated, closed=closed, at_top=at_top, appeals_escalated=appeals_escalated
-    )
+            step(now, result)
+        except Exception:
+            logger.exception("sweep step %r failed", name)
+            result.failed_steps.append(name)
+    return result

@@ -1,11 +1,9 @@
 """Forms of the citizen's web journey: give feedback, track a case, add to it, rate, reopen."""
 
-import phonenumbers
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from feedback import references
+from feedback import references, workflow
 from feedback.models import Institution, Kind, NotifyBy, Service
 
 
@@ -37,16 +35,11 @@ class ServiceChoiceField(forms.ModelChoiceField):
 
 
 def normalise_phone(raw: str) -> str:
-    """E.164 form of a phone number typed in local (0712...) or international form."""
+    """The intake rule (feedback.workflow.normalise_phone), as a form error."""
     try:
-        number = phonenumbers.parse(raw, settings.HOLIDAYS_COUNTRY)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise forms.ValidationError(
-            _("Enter a phone number such as 0712 345 678 or +255 712 345 678."), code="phone"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return workflow.normalise_phone(raw)
+    except workflow.InvalidPhone as error:
+        raise forms.ValidationError(error.message, code=error.code) from error
 
 
 class FeedbackForm(forms.Form):
@@ -119,13 +112,10 @@ class FeedbackForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        service, institution = data.get("service"), data.get("institution")
-        if service and institution and not service.institution.path.startswith(institution.path):
-            self.add_error(
-                "service",
-                _("%(service)s is not offered by %(institution)s.")
-                % {"service": service, "institution": institution},
-            )
+        try:
+            workflow.route(data.get("institution"), data.get("service"))
+        except workflow.WorkflowError as error:
+            self.add_error("service", error.message)
         notify_by = data.get("notify_by")
         if (
             not data.get("phone")
@@ -147,13 +137,10 @@ class FeedbackForm(forms.Form):
         return data
 
     def routed_institution(self) -> Institution:
-        """Where the case goes: the chosen institution, the service's, or screening at the top."""
-        data = self.cleaned_data
-        if data.get("institution"):
-            return data["institution"]
-        if data.get("service"):
-            return data["service"].institution
-        return Institution.get_first_root_node()
+        """Where the case goes: the chosen institution, the service's, or screening."""
+        return workflow.route(
+            self.cleaned_data.get("institution"), self.cleaned_data.get("service")
+        )
 
     def draft_data(self) -> dict:
         """What to keep between the form and the review step (no files: they are stored)."""
@@ -196,49 +183,4 @@ class PinForm(forms.Form):
         min_length=4,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("The PIN you received with your reference number."),
-    )
-
-
-class CitizenMessageForm(forms.Form):
-    body = forms.CharField(
-        label=_("Add information"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
-    )
-    files = MultipleFileField(label=_("Photos or documents (optional)"), required=False)
-
-
-class RatingForm(forms.Form):
-    score = forms.TypedChoiceField(
-        label=_("How satisfied are you with the outcome?"),
-        coerce=int,
-        choices=[
-            (5, _("5 - Very satisfied")),
-            (4, _("4 - Satisfied")),
-            (3, _("3 - Neither")),
-            (2, _("2 - Dissatisfied")),
-            (1, _("1 - Very dissatisfied")),
-        ],
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class ReopenForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why is your case not resolved?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
-
-
-class AppealForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why do you appeal against the outcome?"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        help_text=_("The level above the institution that answered you will review the case."),
     )

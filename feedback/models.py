@@ -218,6 +218,54 @@ class NotifyBy(models.TextChoices):
     NONE = "none", _("Do not contact me")
 
 
+OPEN_STATUSES = (
+    Status.SUBMITTED,
+    Status.ACKNOWLEDGED,
+    Status.AWAITING_CITIZEN,
+    Status.IN_PROGRESS,
+    Status.REOPENED,
+    Status.APPEALED,
+)
+# Statuses in which the institution owes an answer by a deadline (the clock runs).
+ANSWER_OWED = (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED)
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CaseQuerySet":
+        """Every case this user may see: the one rule, used by every listing and page."""
+        from feedback.access import EVERYWHERE, SUBTREE, profile_of, role_of
+
+        role = role_of(user)
+        if role in EVERYWHERE:
+            return self.all()
+        profile = profile_of(user)
+        if role not in SUBTREE or profile is None or profile.institution is None:
+            return self.none()
+        # A case escalates only to ancestors of its institution, so the subtree covers it too.
+        return self.filter(institution__path__startswith=profile.institution.path)
+
+    def open(self) -> "CaseQuerySet":
+        """Cases still waiting for an answer, a decision or the citizen."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, now) -> "CaseQuerySet":
+        """Open cases past their deadline (and past any date an interim reply promised); a
+        case waiting for the citizen has its clock stopped. The row-level twin of this rule
+        is feedback.workflow.is_overdue, checked again under the row lock."""
+        return self.filter(
+            models.Q(status=Status.SUBMITTED, acknowledge_due__lt=now)
+            | models.Q(
+                models.Q(expected_by__isnull=True) | models.Q(expected_by__lt=now),
+                status__in=ANSWER_OWED,
+                resolve_due__lt=now,
+            )
+        )
+
+    def publishable(self) -> "CaseQuerySet":
+        """Cases whose outcome may ever be public: consented, and never confidential."""
+        return self.filter(consent_to_publish=True, is_confidential=False)
+
+
 class Case(models.Model):
     """One piece of feedback. Its status changes only through feedback.workflow."""
 
@@ -287,6 +335,8 @@ class Case(models.Model):
         _("rejection reason"), max_length=20, choices=RejectionReason.choices, blank=True
     )
     referral_count = models.PositiveSmallIntegerField(_("referrals"), default=0)
+    # Referral starts the level count again; this counts every climb, for the reports.
+    escalation_count = models.PositiveSmallIntegerField(_("times escalated"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -310,6 +360,15 @@ class Case(models.Model):
     resolve_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
     reopen_until = models.DateTimeField(_("may be reopened until"), null=True, blank=True)
     paused_at = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    # Facts that later transitions must not overwrite: the reports measure against them.
+    first_acknowledged_at = models.DateTimeField(_("first acknowledged"), null=True, blank=True)
+    first_resolved_at = models.DateTimeField(_("first resolved"), null=True, blank=True)
+    original_acknowledge_due = models.DateTimeField(
+        _("acknowledgement first promised by"), null=True, blank=True
+    )
+    original_resolve_due = models.DateTimeField(
+        _("resolution first promised by"), null=True, blank=True
+    )
     # An interim reply promises a later answer; the charter deadline itself does not move.
     expected_by = models.DateTimeField(_("answer now expected by"), null=True, blank=True)
     interim_reply_count = models.PositiveSmallIntegerField(_("interim replies"), default=0)
@@ -325,6 +384,8 @@ class Case(models.Model):
 
     history = HistoricalRecords(bases=[ChainedHistoricalRecord])
 
+    objects = CaseQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("case")
         verbose_name_plural = _("cases")
@@ -339,6 +400,47 @@ class Case(models.Model):
                 fields=["channel", "idempotency_key"],
                 condition=models.Q(idempotency_key__isnull=False),
                 name="unique_submission_per_channel_key",
+            ),
+            # Invariants between the status and the fields the workflow sets with it.
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.REJECTED) | ~models.Q(rejection_reason=""),
+                name="rejected_case_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rejection_reason="")
+                | models.Q(status__in=[Status.REJECTED, Status.APPEALED, Status.CLOSED]),
+                name="rejection_reason_only_on_rejected_outcome",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    duplicate_of__isnull=True, rejection_reason__in=["", "out_of_scope", "abusive"]
+                )
+                | models.Q(duplicate_of__isnull=False, rejection_reason="duplicate"),
+                name="duplicate_named_exactly_when_rejected_as_duplicate",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=[Status.CLOSED, Status.REJECTED], closed_at__isnull=False
+                )
+                | (
+                    ~models.Q(status__in=[Status.CLOSED, Status.REJECTED])
+                    & models.Q(closed_at__isnull=True)
+                ),
+                name="closed_at_exactly_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=Status.AWAITING_CITIZEN, paused_at__isnull=False)
+                | (~models.Q(status=Status.AWAITING_CITIZEN) & models.Q(paused_at__isnull=True)),
+                name="clock_paused_exactly_when_awaiting_citizen",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=Status.RESOLVED) | models.Q(resolved_at__isnull=False),
+                name="resolved_case_has_resolution_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(escalation_level=0, escalated_to__isnull=True)
+                | models.Q(escalation_level__gt=0, escalated_to__isnull=False),
+                name="escalated_to_exactly_when_escalated",
             ),
             models.CheckConstraint(
                 condition=models.Q(satisfaction__isnull=True)

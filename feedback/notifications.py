@@ -10,7 +10,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from feedback import references
-from feedback.models import Case, Channel, Contact, NotifyBy, Role, StaffProfile, Status
+from feedback.models import Appeal, Case, Channel, Contact, NotifyBy, Role, StaffProfile, Status
 from feedback.tasks import deliver_email, deliver_sms, enqueue_with_change
 
 SMS_TEXT_LIMIT = 300  # two concatenated SMS parts; longer answers are on the tracking page
@@ -91,11 +91,19 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             )
             % {"ref": ref, "place": case.appeal.institution, "date": _date(case.appeal.due)}
         ),
-        "decide_appeal": lambda: (
+        "uphold_appeal": lambda: (
             _("Mrejesho %(ref)s: decision on your appeal: %(decision)s %(reasons)s")
             % {
                 "ref": ref,
-                "decision": case.appeal.get_decision_display(),
+                "decision": Appeal.Decision.UPHELD.label,
+                "reasons": _short(body),
+            }
+        ),
+        "dismiss_appeal": lambda: (
+            _("Mrejesho %(ref)s: decision on your appeal: %(decision)s %(reasons)s")
+            % {
+                "ref": ref,
+                "decision": Appeal.Decision.DISMISSED.label,
                 "reasons": _short(body),
             }
         ),

@@ -11,21 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from feedback import privacy, references, tracking, workflow
+from feedback.action_forms import action_form
 from feedback.attachments import store_upload, validate_upload
-from feedback.forms import (
-    AppealForm,
-    CitizenMessageForm,
-    FeedbackForm,
-    PinForm,
-    RatingForm,
-    ReferenceForm,
-    ReopenForm,
-)
+from feedback.forms import FeedbackForm, MultipleFileField, PinForm, ReferenceForm
 from feedback.models import Appeal, Case, CaseEvent, Channel, Contact, Status, SubmissionDraft
 
 DRAFT_KEY = "feedback_draft"
@@ -202,9 +194,10 @@ def track_case(request, page, reference):
             messages.error(request, _("Enter your PIN first."))
             status = 403
         else:
-            response, forms, status = _citizen_action(request, case, action)
+            response, actions, status = _citizen_action(request, case, action)
             if response:
                 return response
+            forms["actions"] = actions
     return _render(request, page, "track_case.html", _case_context(case, verified, forms), status)
 
 
@@ -223,61 +216,56 @@ def _check_pin(request, case):
     return None, form, 400
 
 
-# What a citizen may post on the tracking page, and the form (context name, class) it uses.
-ACTION_FORMS = {
-    "message": ("message_form", CitizenMessageForm),
-    "rate": ("rating_form", RatingForm),
-    "reopen": ("reopen_form", ReopenForm),
-    "appeal": ("appeal_form", AppealForm),
-}
+def _citizen_forms(case, actor, data=None, files=None, posted=""):
+    """The forms of the actions the citizen may take now, by the action table; the posted
+    one is bound to the request."""
+    forms = {}
+    for name in workflow.allowed_actions(case, actor):
+        bound = name == posted
+        form = action_form(name, case, data if bound else None, files if bound else None)
+        if name == "add_information":
+            form.fields["files"] = MultipleFileField(
+                label=_("Photos or documents (optional)"), required=False
+            )
+        forms[name] = form
+    return forms
 
 
 def _citizen_action(request, case, action):
-    """Add information, rate, reopen or confirm: each through the workflow, then PRG."""
-    forms = {name: form_class() for name, form_class in ACTION_FORMS.values()}
-    form = None
-    if action in ACTION_FORMS:
-        name, form_class = ACTION_FORMS[action]
-        form = forms[name] = form_class(request.POST, request.FILES)
-        if not form.is_valid():
-            return None, forms, 400
+    """Take one of the citizen's actions (or erase their contact details), then PRG."""
+    actor = workflow.citizen_of(case)
+    forms = _citizen_forms(case, actor, request.POST, request.FILES, posted=action)
+    if action == "erase":
+        privacy.erase_contact(case, reason=_("Erased at the citizen's request."), by_citizen=True)
+        messages.success(request, _("Your contact details were deleted."))
+        return HttpResponseRedirect(request.path), forms, 302
+    form = forms.get(action)
+    if form is None:
+        # Not open to the citizen now (a double click on a case that moved on, or a forged
+        # action): say so, and show the page as it is.
+        messages.error(request, _("That is no longer possible on this case."))
+        return None, forms, 409
+    if not form.is_valid():
+        return None, forms, 400
+    params = {name: value for name, value in form.cleaned_data.items() if name != "files"}
     try:
-        if action == "message":
-            uploads = []
-            for upload in request.FILES.getlist("files")[: settings.ATTACHMENT_MAX_FILES]:
-                uploads.append((upload, validate_upload(upload)))
-            with transaction.atomic():
-                event = workflow.add_citizen_message(case, body=form.cleaned_data["body"])
+        uploads = [
+            (upload, validate_upload(upload))
+            for upload in request.FILES.getlist(f"{action}-files")[: settings.ATTACHMENT_MAX_FILES]
+        ]
+        with transaction.atomic():
+            case = workflow.perform(action, case, by=actor, **params)
+            if uploads:
+                event = case.events.latest("pk")
                 for upload, content_type in uploads:
                     store_upload(upload, content_type, case=case, event=event)
-            messages.success(request, _("Thank you. Your information was added to the case."))
-        elif action == "rate":
-            workflow.rate(
-                case, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
-            )
-            messages.success(request, _("Thank you for rating the outcome."))
-        elif action == "reopen":
-            workflow.reopen(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
-            messages.success(request, _("Your case is reopened and goes to the level above."))
-        elif action == "appeal":
-            workflow.appeal(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
-            messages.success(request, _("Your appeal was received by the level above."))
-        elif action == "erase":
-            privacy.erase_contact(
-                case, reason=_("Erased at the citizen's request."), by_citizen=True
-            )
-            messages.success(request, _("Your contact details were deleted."))
-        elif action == "close":
-            workflow.close(case, by=workflow.CITIZEN, message=_("Confirmed by the citizen."))
-            messages.success(request, _("Thank you. Your case is closed."))
-        else:
-            return None, forms, 400
     except ValidationError as error:
         form.add_error("files", error)
         return None, forms, 400
     except workflow.WorkflowError as error:
-        (form or forms["message_form"]).add_error(None, error.message)
+        form.add_error(None, error.message)
         return None, forms, 400
+    messages.success(request, workflow.ACTIONS[action].thanks or _("Thank you."))
     return HttpResponseRedirect(request.path), forms, 302
 
 
@@ -295,26 +283,11 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
             .exclude(type=CaseEvent.Type.ASSIGNED)
             .prefetch_related("attachments")
         )
-        citizen_may = workflow.allowed_actions(case, workflow.CITIZEN)
-        appeal = Appeal.objects.filter(case=case).select_related("institution").first()
-        appeal_until = workflow.appeal_deadline(case)
-        context["can_add"] = workflow.can_add_information(case)
-        context["can_rate"] = workflow.can_rate(case)
-        context["can_reopen"] = "reopen" in citizen_may
-        context["can_close"] = "close" in citizen_may
-        context["appeal"] = appeal
-        context["appeal_until"] = appeal_until
-        context["can_appeal"] = (
-            "appeal" in citizen_may
-            and appeal is None
-            and appeal_until is not None
-            and timezone.now() <= appeal_until
-        )
+        actions = forms.get("actions") or _citizen_forms(case, workflow.citizen_of(case))
+        context["actions"] = actions
+        context["appeal"] = Appeal.objects.filter(case=case).select_related("institution").first()
+        context["appeal_until"] = workflow.appeal_deadline(case)
         context["has_contact"] = Contact.objects.filter(case=case, erased_at=None).exists()
-        context.setdefault("message_form", CitizenMessageForm())
-        context.setdefault("rating_form", RatingForm())
-        context.setdefault("reopen_form", ReopenForm())
-        context.setdefault("appeal_form", AppealForm())
     return context
 
 

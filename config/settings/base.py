@@ -119,6 +119,8 @@ USE_TZ = True
 
 # The country whose public holidays count as non-working days (ISO 3166 code).
 HOLIDAYS_COUNTRY = os.environ.get("HOLIDAYS_COUNTRY", "TZ")
+# The country whose numbering plan reads a local phone number (0712 ...) (ISO 3166 code).
+PHONE_REGION = os.environ.get("PHONE_REGION", "TZ")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

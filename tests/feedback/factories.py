@@ -75,11 +75,15 @@ def case_in(status: str, now=None):
         elif step == "resolve":
             case = workflow.resolve(case, by=admin, response="Bill corrected.", now=now)
         elif step == "close":
-            case = workflow.close(case, by=workflow.CITIZEN, now=now)
+            case = workflow.close(case, by=workflow.citizen_of(case), now=now)
         elif step == "reopen":
-            case = workflow.reopen(case, by=workflow.CITIZEN, reason="Still wrong.", now=now)
+            case = workflow.reopen(
+                case, by=workflow.citizen_of(case), reason="Still wrong.", now=now
+            )
         elif step == "appeal":
-            case = workflow.appeal(case, by=workflow.CITIZEN, reason="Bill still wrong.", now=now)
+            case = workflow.appeal(
+                case, by=workflow.citizen_of(case), reason="Bill still wrong.", now=now
+            )
         elif step == "reject":
             case = workflow.reject(
                 case, by=admin, reason="out_of_scope", explanation="Private matter.", now=now

@@ -1,16 +1,19 @@
-"""Many citizens at once: every submission gets its own reference, and the audit chain holds."""
+"""Many clients at once: every submission gets its own reference, two sweeps escalate a case
+once, and the audit chain holds."""
 
 import random
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
 
 from feedback import demo, references
 from feedback.audit import verify_chain
-from feedback.models import Case
+from feedback.escalation import sweep
+from feedback.models import Case, Status
 from tests.conftest import require_service
-from tests.feedback.factories import submit_case
+from tests.feedback.factories import case_in, submit_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -78,4 +81,41 @@ def test_colliding_draws_are_retried_until_unique(postgres, monkeypatch):
     refs = list(Case.objects.values_list("reference", flat=True))
     assert len(refs) == len(set(refs)) == THREADS * PER_THREAD
     assert len(draws) > len(refs), "no collision happened, so the retry was not exercised"
+    assert verify_chain().ok
+
+
+def _in_threads(*jobs) -> list[BaseException]:
+    """Run each job in its own thread (own connection), all released at once."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(jobs))
+
+    def run(job):
+        try:
+            start.wait()
+            job()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_two_simultaneous_sweeps_escalate_each_overdue_case_once(postgres):
+    demo.seed_users()
+    cases = [case_in(Status.IN_PROGRESS) for _ in range(12)]
+    late = max(case.resolve_due for case in cases) + timedelta(hours=1)
+    results = []
+    assert _in_threads(*[lambda: results.append(sweep(now=late))] * 2) == []
+    for case in cases:
+        case.refresh_from_db()
+        assert case.escalation_level == 1, case.reference
+        assert case.events.filter(action="escalate").count() == 1
+    assert sum(result.counts["escalated"] for result in results) == len(cases)
+    assert all(result.counts["failed"] == 0 for result in results)
     assert verify_chain().ok

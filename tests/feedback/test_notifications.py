@@ -155,7 +155,7 @@ def test_leaders_are_told_in_the_site_language_even_from_a_swahili_request(task_
     case = case_in(Status.RESOLVED)
     DBTaskResult.objects.all().delete()
     with translation.override("sw"):
-        workflow.reopen(case, by=workflow.CITIZEN, reason="Bado tatizo lipo")
+        workflow.reopen(case, by=workflow.citizen_of(case), reason="Bado tatizo lipo")
     (row,) = queued("feedback.tasks.deliver_email")
     _recipients, subject, _body = row.args_kwargs["args"]
     assert subject.startswith(f"Case {case.reference} escalated to")

@@ -26,10 +26,10 @@ def test_officer_sees_the_case_story_and_only_the_actions_open_to_them(client):
 def test_officer_acknowledges_and_answers_from_the_admin(client):
     case = case_in(Status.SUBMITTED)
     client.force_login(user("officer"))
-    response = client.post(url(case), {"action": "acknowledge", "text": ""})
+    response = client.post(url(case), {"action": "acknowledge", "acknowledge-message": ""})
     assert response.status_code == 302
-    client.post(url(case), {"action": "start", "text": ""})
-    client.post(url(case), {"action": "resolve", "text": "Your meter was replaced."})
+    client.post(url(case), {"action": "start"})
+    client.post(url(case), {"action": "resolve", "resolve-response": "Your meter was replaced."})
     case.refresh_from_db()
     assert case.status == Status.RESOLVED
     assert case.events.latest("pk").actor == user("officer")
@@ -38,10 +38,10 @@ def test_officer_acknowledges_and_answers_from_the_admin(client):
 def test_refused_action_says_why_and_changes_nothing(client):
     case = case_in(Status.IN_PROGRESS)
     client.force_login(user("officer"))
-    response = client.post(url(case), {"action": "resolve", "text": ""})
+    response = client.post(url(case), {"action": "resolve", "resolve-response": ""})
     assert response.status_code == 400
     assert "Write the response the citizen will read." in response.content.decode()
-    response = client.post(url(case), {"action": "acknowledge", "text": ""})
+    response = client.post(url(case), {"action": "acknowledge", "acknowledge-message": ""})
     assert response.status_code == 400
     assert "not available on this case now" in response.content.decode()
     case.refresh_from_db()
@@ -54,7 +54,12 @@ def test_duplicate_reference_with_a_typo_is_caught(client):
     wrong = case.reference[:-1] + str((int(case.reference[-1]) + 1) % 10)
     response = client.post(
         url(case),
-        {"action": "reject", "rejection_reason": "duplicate", "duplicate_of": wrong, "text": "x"},
+        {
+            "action": "reject",
+            "reject-reason": "duplicate",
+            "reject-duplicate_of": wrong,
+            "reject-explanation": "x",
+        },
     )
     assert response.status_code == 400
     assert "This number has a typo" in response.content.decode()
@@ -73,7 +78,7 @@ def test_case_of_another_institution_is_not_found(client):
 def test_lead_assigns_an_officer_of_the_institution(client):
     case = case_in(Status.ACKNOWLEDGED)
     client.force_login(user("lead"))
-    response = client.post(url(case), {"action": "assign", "officer": user("officer").pk})
+    response = client.post(url(case), {"action": "assign", "assign-officer": user("officer").pk})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.assigned_to == user("officer")
@@ -82,9 +87,10 @@ def test_lead_assigns_an_officer_of_the_institution(client):
 def test_appeal_level_decides_from_the_admin(client):
     case = case_in(Status.APPEALED)
     client.force_login(user("lead"))
-    assert "Decide the appeal" in client.get(url(case)).content.decode()
+    html = client.get(url(case)).content.decode()
+    assert "Dismiss the appeal" in html and "Uphold the appeal" in html
     response = client.post(
-        url(case), {"action": "decide_appeal", "decision": "dismissed", "text": "Bill was right."}
+        url(case), {"action": "dismiss_appeal", "dismiss_appeal-response": "Bill was right."}
     )
     assert response.status_code == 302
     case.refresh_from_db()
@@ -94,7 +100,7 @@ def test_appeal_level_decides_from_the_admin(client):
 def test_bad_input_is_a_400_with_the_reason(client):
     case = case_in(Status.ACKNOWLEDGED)
     client.force_login(user("lead"))
-    response = client.post(url(case), {"action": "assign", "officer": "abc"})
+    response = client.post(url(case), {"action": "assign", "assign-officer": "abc"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
     response = client.post(url(case), {"action": "no-such-action"})

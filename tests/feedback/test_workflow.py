@@ -39,10 +39,9 @@ def test_pause_while_waiting_for_citizen_moves_the_deadline_by_paused_working_da
     )
     assert case.status == Status.AWAITING_CITIZEN and case.paused_at is not None
     # Citizen answers the following Monday: Wed, Thu, Fri, Mon = 4 working days paused.
-    case = workflow.add_citizen_message(
-        case, body="Photo attached.", now=at(2026, 11, 9, 8, 0)
-    ).case
-    case.refresh_from_db()
+    case = workflow.add_information(
+        case, by=workflow.citizen_of(case), body="Photo attached.", now=at(2026, 11, 9, 8, 0)
+    )
     assert case.status == Status.IN_PROGRESS
     assert case.paused_at is None
     assert sla.working_days_between(due_before, case.resolve_due, "TZ") == 4
@@ -53,14 +52,14 @@ def test_waiting_case_is_never_escalated_by_the_sweep():
     case = case_in(Status.AWAITING_CITIZEN)
     result = sweep(now=case.resolve_due + timedelta(days=60))
     case.refresh_from_db()
-    assert result.escalated == 0
+    assert result.counts["escalated"] == 0
     assert case.escalation_level == 0
 
 
 def test_sweep_escalates_overdue_case_one_level_and_gives_that_level_a_full_charter():
     case = case_in(Status.IN_PROGRESS)
     late = case.resolve_due + timedelta(hours=1)
-    assert sweep(now=late).escalated == 1
+    assert sweep(now=late).counts["escalated"] == 1
     case.refresh_from_db()
     assert case.escalation_level == 1
     assert case.escalated_to == Institution.objects.get(short_code="111")  # DAWASA above its unit
@@ -68,7 +67,7 @@ def test_sweep_escalates_overdue_case_one_level_and_gives_that_level_a_full_char
     event = case.events.latest("pk")
     assert (event.action, event.actor, event.actor_kind) == ("escalate", None, "system")
     # Not overdue any more: a second sweep at the same moment leaves it alone.
-    assert sweep(now=late).escalated == 0
+    assert sweep(now=late).counts["escalated"] == 0
     # Next time it is overdue, it climbs again: DAWASA -> Ministry of Water.
     sweep(now=case.resolve_due + timedelta(hours=1))
     case.refresh_from_db()
@@ -77,21 +76,21 @@ def test_sweep_escalates_overdue_case_one_level_and_gives_that_level_a_full_char
 
 def test_unacknowledged_case_escalates_after_the_acknowledgement_deadline():
     case = submit_case(now=at(2026, 11, 2, 9, 0)).case
-    assert sweep(now=case.acknowledge_due - timedelta(minutes=1)).escalated == 0
-    assert sweep(now=case.acknowledge_due + timedelta(minutes=1)).escalated == 1
+    assert sweep(now=case.acknowledge_due - timedelta(minutes=1)).counts["escalated"] == 0
+    assert sweep(now=case.acknowledge_due + timedelta(minutes=1)).counts["escalated"] == 1
 
 
 def test_case_at_the_top_of_the_tree_stays_overdue_without_error():
     top = Institution.get_first_root_node()
     case = submit_case(institution=top, service=None).case
     result = sweep(now=case.acknowledge_due + timedelta(days=1))
-    assert (result.escalated, result.at_top) == (0, 1)
+    assert (result.counts["escalated"], result.counts["at_top"]) == (0, 1)
 
 
 def test_resolved_case_closes_itself_when_the_reopening_window_passes():
     case = case_in(Status.RESOLVED)
-    assert sweep(now=case.reopen_until - timedelta(minutes=1)).closed == 0
-    assert sweep(now=case.reopen_until + timedelta(minutes=1)).closed == 1
+    assert sweep(now=case.reopen_until - timedelta(minutes=1)).counts["closed"] == 0
+    assert sweep(now=case.reopen_until + timedelta(minutes=1)).counts["closed"] == 1
     case.refresh_from_db()
     assert case.status == Status.CLOSED
 
@@ -100,7 +99,10 @@ def test_citizen_cannot_reopen_after_the_window():
     case = case_in(Status.RESOLVED)
     with pytest.raises(workflow.TransitionNotAllowed, match="appeal"):
         workflow.reopen(
-            case, by=workflow.CITIZEN, reason="Late", now=case.reopen_until + timedelta(seconds=1)
+            case,
+            by=workflow.citizen_of(case),
+            reason="Late",
+            now=case.reopen_until + timedelta(seconds=1),
         )
     case.refresh_from_db()
     assert case.status == Status.RESOLVED
@@ -183,11 +185,11 @@ def test_resolution_needs_a_response_and_sets_the_reopening_window():
 def test_citizen_rates_a_resolved_case_but_not_an_open_one():
     open_case = case_in(Status.IN_PROGRESS)
     with pytest.raises(workflow.TransitionNotAllowed):
-        workflow.rate(open_case, score=5)
+        workflow.rate(open_case, by=workflow.citizen_of(open_case), score=5)
     resolved = case_in(Status.RESOLVED)
     with pytest.raises(workflow.MissingInformation):
-        workflow.rate(resolved, score=9)
-    rated = workflow.rate(resolved, score=4, comment="Quick")
+        workflow.rate(resolved, by=workflow.citizen_of(resolved), score=9)
+    rated = workflow.rate(resolved, by=workflow.citizen_of(resolved), score=4, comment="Quick")
     assert (rated.satisfaction, rated.status) == (4, Status.RESOLVED)
 
 
@@ -229,10 +231,10 @@ def test_interim_reply_holds_escalation_until_the_promised_date_and_is_counted()
     assert case.interim_reply_count == 1
     deadline = case.resolve_due
     assert case.expected_by > deadline
-    assert sweep(now=deadline + timedelta(days=1)).escalated == 0
+    assert sweep(now=deadline + timedelta(days=1)).counts["escalated"] == 0
     case.refresh_from_db()
     assert case.resolve_due == deadline  # the charter deadline itself never moves
-    assert sweep(now=case.expected_by + timedelta(minutes=1)).escalated == 1
+    assert sweep(now=case.expected_by + timedelta(minutes=1)).counts["escalated"] == 1
 
 
 def test_interim_reply_must_come_before_the_deadline_and_promise_a_later_date():
@@ -255,9 +257,7 @@ def test_appeal_is_heard_by_the_level_above_the_one_that_answered():
 
 def test_upheld_appeal_reopens_the_case_at_the_appeal_level():
     case = case_in(Status.APPEALED)
-    case = workflow.decide_appeal(
-        case, by=actor("lead"), decision="upheld", response="The meter was never read."
-    )
+    case = workflow.uphold_appeal(case, by=actor("lead"), response="The meter was never read.")
     assert case.status == Status.IN_PROGRESS
     assert (case.escalated_to.short_code, case.escalation_level) == ("111", 1)
     assert case.appeal.decided_by == user("lead")
@@ -265,12 +265,10 @@ def test_upheld_appeal_reopens_the_case_at_the_appeal_level():
 
 def test_dismissed_appeal_closes_the_case_again_and_no_second_appeal():
     case = case_in(Status.APPEALED)
-    case = workflow.decide_appeal(
-        case, by=actor("oversight"), decision="dismissed", response="The bill was right."
-    )
+    case = workflow.dismiss_appeal(case, by=actor("oversight"), response="The bill was right.")
     assert case.status == Status.CLOSED and case.closed_at is not None
     with pytest.raises(workflow.TransitionNotAllowed, match="already been appealed"):
-        workflow.appeal(case, by=workflow.CITIZEN, reason="Again")
+        workflow.appeal(case, by=workflow.citizen_of(case), reason="Again")
 
 
 def test_staff_whose_answer_is_appealed_cannot_decide_the_appeal():
@@ -278,25 +276,25 @@ def test_staff_whose_answer_is_appealed_cannot_decide_the_appeal():
     case = submit_case(institution=dawasa, service=None).case
     admin = actor("admin")
     case = workflow.reject(case, by=admin, reason="out_of_scope", explanation="Private matter.")
-    case = workflow.appeal(case, by=workflow.CITIZEN, reason="It is a public water main.")
+    case = workflow.appeal(case, by=workflow.citizen_of(case), reason="It is a public water main.")
     assert case.appeal.institution.short_code == "11"  # the Ministry of Water hears it
     with pytest.raises(workflow.ActionNotPermitted):
-        workflow.decide_appeal(case, by=actor("lead"), decision="upheld", response="Yes")
-    workflow.decide_appeal(case, by=actor("oversight"), decision="upheld", response="Yes")
+        workflow.uphold_appeal(case, by=actor("lead"), response="Yes")
+    workflow.uphold_appeal(case, by=actor("oversight"), response="Yes")
 
 
 def test_appeal_after_the_window_is_refused():
     case = case_in(Status.CLOSED)
     late = workflow.appeal_deadline(case) + timedelta(seconds=1)
     with pytest.raises(workflow.TransitionNotAllowed, match="time to appeal"):
-        workflow.appeal(case, by=workflow.CITIZEN, reason="Late", now=late)
+        workflow.appeal(case, by=workflow.citizen_of(case), reason="Late", now=late)
 
 
 def test_undecided_appeal_past_its_deadline_climbs_one_level():
     case = case_in(Status.APPEALED)
     due = case.appeal.due
-    assert sweep(now=due - timedelta(minutes=1)).appeals_escalated == 0
-    assert sweep(now=due + timedelta(minutes=1)).appeals_escalated == 1
+    assert sweep(now=due - timedelta(minutes=1)).counts["appeals_escalated"] == 0
+    assert sweep(now=due + timedelta(minutes=1)).counts["appeals_escalated"] == 1
     case.refresh_from_db()
     assert case.appeal.institution.short_code == "11"  # DAWASA -> Ministry of Water
     assert case.appeal.due > due

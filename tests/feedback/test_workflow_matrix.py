@@ -1,4 +1,9 @@
-"""Every transition, from every status, by every role: allowed exactly where the charter says."""
+"""Every action, from every status, by every kind of actor, at the moments that matter.
+
+Two checks: the rules written out by hand from the design (not read from the action table),
+and a property: the table's `allowed_actions` offers an action exactly when performing it
+succeeds, whatever the status, actor and time.
+"""
 
 from datetime import timedelta
 
@@ -12,15 +17,15 @@ from tests.feedback.factories import case_in, make_staff, user
 
 pytestmark = pytest.mark.django_db
 
-# The rules, written out by hand from the design (not read from workflow.RULES).
-#   action: (statuses it may start from, roles that may do it)
+# The rules, written out by hand from the design (not read from workflow.ACTIONS).
+#   action: (statuses it may start from, roles that may take it)
 EXPECTED = {
     "acknowledge": ("submitted", "officer lead oversight admin"),
     "request_information": ("acknowledged in_progress reopened", "officer lead oversight admin"),
-    "receive_information": ("awaiting_citizen", "citizen agent officer lead admin"),
+    "receive_information": ("awaiting_citizen", "officer lead admin"),
     "start": ("acknowledged reopened", "officer lead oversight admin"),
     "resolve": ("in_progress", "officer lead oversight admin"),
-    "close": ("resolved", "citizen system lead admin"),
+    "close": ("resolved", "citizen agent system lead admin"),
     "reopen": ("resolved", "citizen agent admin"),
     "reject": ("submitted acknowledged", "officer lead oversight admin"),
     "refer": ("submitted acknowledged in_progress reopened", "officer lead oversight admin"),
@@ -31,9 +36,30 @@ EXPECTED = {
     ),
     "interim_reply": ("acknowledged in_progress reopened", "officer lead oversight admin"),
     "appeal": ("closed rejected", "citizen agent admin"),
-    "decide_appeal": ("appealed", "lead oversight admin"),
+    "uphold_appeal": ("appealed", "lead oversight admin"),
+    "dismiss_appeal": ("appealed", "lead oversight admin"),
     "escalate_appeal": ("appealed", "system oversight admin"),
+    "reply": (
+        "submitted acknowledged awaiting_citizen in_progress resolved closed reopened appealed",
+        "officer lead oversight admin",
+    ),
+    "add_information": (
+        "submitted acknowledged awaiting_citizen in_progress resolved reopened appealed",
+        "citizen agent admin",
+    ),
+    "rate": ("resolved closed", "citizen agent admin"),
+    "set_confidential": (
+        "submitted acknowledged awaiting_citizen in_progress resolved closed reopened rejected "
+        "appealed",
+        "officer lead oversight admin",
+    ),
 }
+# Actors who may never act on this case, whatever the table's roles say.
+STRANGERS = [
+    "stranger",  # a citizen proved for another case
+    "stray_agent",  # an agent who neither submitted the case nor was given its PIN
+    "outsider",  # an officer of another institution
+]
 ROLES = [
     "citizen",
     "system",
@@ -44,57 +70,73 @@ ROLES = [
     "auditor",
     "editor",
     "admin",
-    "outsider",  # an officer of another institution
+    *STRANGERS,
 ]
 
 
-def _actor(role):
+def _actor(role, case):
     if role == "citizen":
-        return workflow.CITIZEN
+        return workflow.citizen_of(case)
+    if role == "stranger":
+        return workflow.Actor("citizen", case_id=case.pk + 10_000)
     if role == "system":
         return workflow.SYSTEM
+    if role == "agent":
+        return workflow.citizen_of(case, agent=user("agent"))
+    if role == "stray_agent":
+        return workflow.staff(user("agent"))
     if role == "outsider":
         return workflow.staff(make_staff("nhif-officer", Role.OFFICER, "121"))
     return workflow.staff(user(role))
 
 
-def _call(action, case, by):
-    """Invoke one transition with valid arguments, so only status and role can refuse it."""
-    later = (case.reopen_until or case.resolve_due or timezone.now()) + timedelta(days=1)
-    calls = {
-        "acknowledge": lambda: workflow.acknowledge(case, by=by),
-        "request_information": lambda: workflow.request_information(
-            case, by=by, question="Which meter?"
-        ),
-        "receive_information": lambda: workflow.receive_information(
-            case, by=by, information="Meter 42."
-        ),
-        "start": lambda: workflow.start(case, by=by),
-        "resolve": lambda: workflow.resolve(case, by=by, response="Fixed."),
-        # The system closes only once the reopening window has passed.
-        "close": lambda: workflow.close(case, by=by, now=later if by.kind == "system" else None),
-        "reopen": lambda: workflow.reopen(case, by=by, reason="Not fixed."),
-        "reject": lambda: workflow.reject(
-            case, by=by, reason="out_of_scope", explanation="Private dispute."
-        ),
-        "refer": lambda: workflow.refer(
-            case, by=by, to=Institution.objects.get(short_code="121"), reason="Insurance."
-        ),
-        "escalate": lambda: workflow.escalate(case, by=by, reason="Needs the ministry."),
-        "assign": lambda: workflow.assign(case, by=by, officer=user("officer")),
-        "appeal": lambda: workflow.appeal(case, by=by, reason="Outcome is wrong."),
-        "decide_appeal": lambda: workflow.decide_appeal(
-            case, by=by, decision="dismissed", response="The bill was right."
-        ),
-        "escalate_appeal": lambda: workflow.escalate_appeal(case, by=by, reason="Too slow."),
-        "interim_reply": lambda: workflow.interim_reply(
-            case,
-            by=by,
-            message="Waiting for the meter test.",
-            expected_by=(timezone.localtime(case.resolve_due) + timedelta(days=10)).date(),
-        ),
-    }
-    return calls[action]()
+def _officer_for(case):
+    """An officer of the level that handles the case now (made if the demo has none)."""
+    handling = case.handling_institution
+    return make_staff(f"officer-{handling.short_code}", Role.OFFICER, handling.short_code)
+
+
+def _params(action, case):
+    """Valid parameters, so only status, actor and time can refuse the action."""
+    other = Institution.objects.get(short_code="121")
+    later = (timezone.localtime(case.resolve_due or timezone.now()) + timedelta(days=10)).date()
+    return {
+        "acknowledge": {},
+        "request_information": {"question": "Which meter?"},
+        "receive_information": {"information": "Meter 42."},
+        "start": {},
+        "resolve": {"response": "Fixed."},
+        "close": {},
+        "reopen": {"reason": "Not fixed."},
+        "reject": {"reason": "out_of_scope", "explanation": "Private dispute."},
+        "refer": {"to": other, "reason": "Insurance."},
+        "escalate": {"reason": "Needs the ministry."},
+        "assign": {"officer": _officer_for(case)},
+        "interim_reply": {"message": "Waiting for the meter test.", "expected_by": later},
+        "appeal": {"reason": "Outcome is wrong."},
+        "uphold_appeal": {"response": "The meter was never read."},
+        "dismiss_appeal": {"response": "The bill was right."},
+        "escalate_appeal": {"reason": "Too slow."},
+        "reply": {"body": "We are on it."},
+        "add_information": {"body": "Meter 42."},
+        "rate": {"score": 4, "comment": "Quick"},
+        "set_confidential": {"reason": "Names a minor.", "confidential": True},
+    }[action]
+
+
+def _moment_it_may_happen(action, case, by):
+    """A time at which the action's time guard lets this actor through, if any does."""
+    now = timezone.now()
+    if by.kind != "system":
+        return now
+    if action == "close" and case.reopen_until:
+        return case.reopen_until + timedelta(days=1)
+    if action == "escalate":
+        due = case.acknowledge_due if case.status == Status.SUBMITTED else case.resolve_due
+        return due + timedelta(days=1)
+    if action == "escalate_appeal" and case.status == Status.APPEALED:
+        return case.appeal.due + timedelta(days=1)
+    return now
 
 
 class Rollback(Exception):
@@ -109,36 +151,103 @@ def _snapshot(case):
         fresh.escalation_level,
         fresh.assigned_to_id,
         fresh.resolve_due,
+        fresh.satisfaction,
+        fresh.is_confidential,
         CaseEvent.objects.filter(case=case).count(),
         fresh.history.count(),
     )
 
 
+def _attempt(action, case, by, now):
+    """Perform the action inside a rolled-back transaction: (result or exception, snapshot)."""
+    before = _snapshot(case)
+    outcome = None
+    try:
+        with transaction.atomic():
+            try:
+                outcome = workflow.perform(action, case, by=by, now=now, **_params(action, case))
+                outcome = (outcome, _snapshot(case))
+            except workflow.WorkflowError as error:
+                outcome = error
+            raise Rollback
+    except Rollback:
+        pass
+    assert _snapshot(case) == before, f"{action} by {by} left a change after rollback"
+    return outcome, before
+
+
+def test_the_table_lists_exactly_the_actions_written_out_here():
+    assert set(workflow.ACTIONS) == set(EXPECTED)
+
+
 @pytest.mark.parametrize("status", [s.value for s in Status])
 @pytest.mark.parametrize("action", list(EXPECTED))
-def test_transition_is_allowed_exactly_for_listed_statuses_and_roles(action, status):
+def test_action_is_allowed_exactly_for_listed_statuses_and_roles(action, status):
     case = case_in(status)
     allowed_from, allowed_roles = (part.split() for part in EXPECTED[action])
     for role in ROLES:
-        by = _actor(role)
-        before = _snapshot(case)
-        try:
-            with transaction.atomic():
-                if status not in allowed_from:
-                    with pytest.raises(workflow.TransitionNotAllowed):
-                        _call(action, case, by)
-                elif role not in allowed_roles:
-                    with pytest.raises(workflow.ActionNotPermitted):
-                        _call(action, case, by)
-                else:
-                    changed = _call(action, case, by)
-                    assert _snapshot(changed) != before, f"{role} {action} changed nothing"
-                    event = CaseEvent.objects.filter(case=case).latest("pk")
-                    assert event.action == action
-                    assert event.from_status == status
-                    assert event.actor == (by.user if by.kind == "staff" else None)
-                raise Rollback
-        except Rollback:
-            pass
-        # A refused transition leaves no trace; an allowed one was rolled back for the next role.
-        assert _snapshot(case) == before, f"{role} {action} from {status} left a change"
+        by = _actor(role, case)
+        outcome, before = _attempt(action, case, by, _moment_it_may_happen(action, case, by))
+        if status not in allowed_from:
+            assert isinstance(outcome, workflow.TransitionNotAllowed), (role, outcome)
+        elif role not in allowed_roles or role in STRANGERS:
+            assert isinstance(outcome, workflow.ActionNotPermitted), (role, outcome)
+        else:
+            assert not isinstance(outcome, Exception), f"{role} {action}: {outcome}"
+            _changed, after = outcome
+            assert after != before, f"{role} {action} changed nothing"
+
+
+# The property: offered exactly when it works, at any moment. Time guards change their mind
+# only at the case's own deadlines, so every action is tried by every actor now (before the
+# first of them) and just after each of them, from every status it may start from; from the
+# other statuses the status alone refuses, which the test above covers.
+
+
+def _deadlines(case):
+    appeal = case.appeal if case.status == Status.APPEALED else None
+    return [
+        moment
+        for moment in (
+            case.acknowledge_due,
+            case.resolve_due,
+            case.reopen_until,
+            case.expected_by,
+            workflow.appeal_deadline(case),
+            appeal.due if appeal else None,
+        )
+        if moment is not None
+    ]
+
+
+def _outcome(action, case, by, now):
+    try:
+        with transaction.atomic():
+            try:
+                workflow.perform(action, case, by=by, now=now, **_params(action, case))
+            except workflow.WorkflowError as error:
+                return error
+            raise Rollback
+    except Rollback:
+        return None
+
+
+@pytest.mark.parametrize("status", [s.value for s in Status])
+def test_allowed_actions_holds_an_action_exactly_when_performing_it_succeeds(status):
+    case = case_in(status)
+    moments = [timezone.now()] + [deadline + timedelta(minutes=1) for deadline in _deadlines(case)]
+    actions = [name for name, action in workflow.ACTIONS.items() if status in action.sources]
+    tried = 0
+    for role in ROLES:
+        by = _actor(role, case)
+        for now in moments:
+            offered = workflow.allowed_actions(case, by, now)
+            for action in actions:
+                error = _outcome(action, case, by, now)
+                assert (action in offered) == (error is None), (
+                    f"{action} by {role} at {now}: offered={action in offered}, refused={error}"
+                )
+                if error is not None:
+                    assert type(error) is type(workflow.refusal(action, case, by, now))
+                tried += 1
+    assert tried >= len(ROLES) * len(actions)

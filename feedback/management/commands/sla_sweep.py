@@ -1,14 +1,12 @@
 """Run the periodic sweep once, or every N seconds (for a scheduler container or cron):
-escalate overdue cases, close expired resolutions, delete abandoned web drafts and erase
-contact details whose retention period has ended."""
+escalate overdue cases, close expired resolutions, move late appeals up, delete abandoned
+web drafts and erase contact details whose retention period has ended."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from feedback.drafts import purge_stale_drafts
 from feedback.escalation import sweep
-from feedback.privacy import erase_expired_contacts
 
 
 class Command(BaseCommand):
@@ -19,15 +17,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, every=0, **options):
         while True:
-            result = sweep()
-            purged = purge_stale_drafts()
-            erased = erase_expired_contacts()
+            sweep_result = sweep()
+            counts = sweep_result.counts
             self.stdout.write(
-                f"escalated {result.escalated} cases and {result.appeals_escalated} appeals, "
-                f"closed {result.closed}, "
-                f"overdue at the top level {result.at_top}, stale drafts deleted {purged}, "
-                f"contacts erased {erased}"
+                f"escalated {counts['escalated']} cases and {counts['appeals_escalated']} "
+                f"appeals, closed {counts['closed']}, overdue at the top level "
+                f"{counts['at_top']}, skipped {counts['skipped']}, failed {counts['failed']}, "
+                f"stale drafts deleted {counts['drafts_deleted']}, "
+                f"contacts erased {counts['contacts_erased']}"
             )
+            for step in sweep_result.failed_steps:
+                self.stderr.write(f"step failed: {step} (see the log)")
             if not every:
                 return
             time.sleep(every)

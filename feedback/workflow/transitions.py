@@ -1,0 +1,447 @@
+"""The transitions: the only code that changes a case's status.
+
+Each action of the table (feedback.workflow.actions) is one function here, named after it.
+It locks the case, checks the table's rule against the locked row (status, role, scope,
+time), records who did it, when and why (a CaseEvent and a chained history row), recomputes
+the deadlines and queues the notifications, all in one transaction: an illegal move raises
+and changes nothing.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from feedback import notifications, sla
+from feedback.access import covers, role_of
+from feedback.models import Appeal, Case, CaseEvent, Institution, RejectionReason, Role, Status
+from feedback.workflow.actions import ACTIONS, refusal
+from feedback.workflow.actors import Actor
+from feedback.workflow.errors import MissingInformation
+
+S = Status
+
+
+def require(value, message) -> None:
+    if not (value.strip() if isinstance(value, str) else value):
+        raise MissingInformation(message)
+
+
+def charter_days(case: Case) -> tuple[int, int, int]:
+    """(acknowledge, resolve, reopen window) in working days for this case's service and kind."""
+    defaults = settings.DEFAULT_CHARTER_DAYS
+    if case.service is None:
+        return defaults["acknowledge"], defaults["resolve"], defaults["reopen_window"]
+    acknowledge, resolve = case.service.charter_for(case.kind)
+    return acknowledge, resolve, case.service.reopen_window_days
+
+
+def working_days_from(now: datetime, days: int) -> datetime:
+    return sla.add_working_days(now, days, sla.default_country())
+
+
+def set_fresh_deadlines(case: Case, now: datetime) -> None:
+    acknowledge, resolve, _window = charter_days(case)
+    case.expected_by = None
+    case.acknowledge_due = working_days_from(now, acknowledge)
+    case.resolve_due = working_days_from(now, resolve)
+
+
+def _event_actor(actor: Actor) -> tuple[object, str]:
+    if actor.kind == "staff":
+        return actor.user, CaseEvent.ActorKind.STAFF
+    return None, actor.kind
+
+
+def record_event(case, actor: Actor, *, type, action="", before="", body="", public=True, now):
+    user, kind = _event_actor(actor)
+    return CaseEvent.objects.create(
+        case=case,
+        type=type,
+        action=action,
+        from_status=before,
+        to_status=case.status if before else "",
+        actor=user,
+        actor_kind=kind,
+        body=body,
+        is_public=public,
+        created_at=now,
+    )
+
+
+def locked_case(case: Case) -> Case:
+    """The case's row, locked until the transaction ends (lock order: the case row first,
+    then the audit chain head, which every history write takes after it)."""
+    return Case.objects.select_for_update(of=("self",)).select_related("service").get(pk=case.pk)
+
+
+def transition(
+    name: str,
+    case: Case,
+    actor: Actor,
+    now: datetime | None,
+    change,
+    *,
+    body: str = "",
+    public: bool = True,
+    event_type: str = CaseEvent.Type.TRANSITION,
+) -> Case:
+    """Lock, check, change, record: the frame every action shares."""
+    now = now or timezone.now()
+    action = ACTIONS[name]
+    with transaction.atomic():
+        locked = locked_case(case)
+        problem = refusal(name, locked, actor, now)
+        if problem is not None:
+            raise problem
+        before = locked.status
+        if action.target is not None:
+            locked.status = action.target
+        change(locked, now)
+        locked._history_user = actor.user if actor.kind == "staff" else None
+        locked._change_reason = f"{name}: {body}" if body else name
+        locked.save()
+        event = record_event(
+            locked,
+            actor,
+            type=event_type,
+            action=name,
+            before=before,
+            body=body,
+            public=public,
+            now=now,
+        )
+        if event.is_public:
+            notifications.case_changed(locked, name, event)
+    return locked
+
+
+def _unchanged(case, now):
+    return None
+
+
+def acknowledge(case: Case, *, by: Actor, message: str = "", now=None) -> Case:
+    def change(c, now):
+        c.acknowledged_at = now
+        c.first_acknowledged_at = c.first_acknowledged_at or now
+
+    return transition("acknowledge", case, by, now, change, body=message)
+
+
+def request_information(case: Case, *, by: Actor, question: str, now=None) -> Case:
+    require(question, _("Say what information you need from the citizen."))
+
+    def change(c, now):
+        c.paused_at = now
+
+    return transition("request_information", case, by, now, change, body=question)
+
+
+def _resume(c: Case, now: datetime) -> None:
+    """The citizen answered: the clock restarts and the deadline moves by the paused days."""
+    if c.paused_at is not None and c.resolve_due is not None:
+        c.resolve_due = sla.extend_for_pause(c.resolve_due, c.paused_at, now, sla.default_country())
+    c.paused_at = None
+
+
+def receive_information(case: Case, *, by: Actor, information: str, now=None) -> Case:
+    require(information, _("Write the information you are adding."))
+    return transition("receive_information", case, by, now, _resume, body=information)
+
+
+def start(case: Case, *, by: Actor, message: str = "", now=None) -> Case:
+    return transition("start", case, by, now, _unchanged, body=message)
+
+
+def resolve(case: Case, *, by: Actor, response: str, now=None) -> Case:
+    require(response, _("Write the response the citizen will read."))
+
+    def change(c, now):
+        _a, _r, window = charter_days(c)
+        c.resolved_at = now
+        c.first_resolved_at = c.first_resolved_at or now
+        c.reopen_until = working_days_from(now, window)
+
+    return transition("resolve", case, by, now, change, body=response)
+
+
+def close(case: Case, *, by: Actor, message: str = "", now=None) -> Case:
+    """The citizen confirms, or the system closes once the reopening window has passed."""
+
+    def change(c, now):
+        c.closed_at = now
+        c.reopen_until = None
+
+    return transition("close", case, by, now, change, body=message)
+
+
+def _climb(c: Case) -> None:
+    parent = c.handling_institution.get_parent()
+    if parent is not None:
+        c.escalated_to = parent
+        c.escalation_level += 1
+        c.escalation_count += 1
+
+
+def reopen(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """Unhappy with the answer: back to work, one level higher, with a fresh deadline."""
+    require(reason, _("Say why the answer did not resolve your case."))
+
+    def change(c, now):
+        c.reopen_count += 1
+        c.reopen_until = None
+        c.resolved_at = None
+        _climb(c)  # at the top already, the top level takes it again
+        c.expected_by = None
+        c.resolve_due = working_days_from(now, charter_days(c)[1])
+
+    return transition("reopen", case, by, now, change, body=reason)
+
+
+def reject(
+    case: Case,
+    *,
+    by: Actor,
+    reason: str,
+    explanation: str,
+    duplicate_of: Case | None = None,
+    now=None,
+) -> Case:
+    if reason not in RejectionReason.values:
+        raise MissingInformation(_("Choose why the case is rejected."))
+    require(explanation, _("Explain the rejection to the citizen."))
+    if reason == RejectionReason.DUPLICATE and (duplicate_of is None or duplicate_of.pk == case.pk):
+        raise MissingInformation(_("Name the case this one duplicates."))
+
+    def change(c, now):
+        c.rejection_reason = reason
+        c.duplicate_of = duplicate_of if reason == RejectionReason.DUPLICATE else None
+        c.closed_at = now
+
+    return transition("reject", case, by, now, change, body=explanation)
+
+
+def refer(case: Case, *, by: Actor, to: Institution | None, reason: str, now=None) -> Case:
+    """Hand the case to another institution, which starts from "submitted" with fresh deadlines."""
+    if to is None:
+        raise MissingInformation(_("Choose the institution that should handle this case."))
+    require(reason, _("Say why the case belongs to that institution."))
+    if to.pk == case.handling_institution.pk:
+        raise MissingInformation(_("The case is already with that institution."))
+    if not to.is_active:
+        raise MissingInformation(_("That institution no longer takes cases."))
+
+    def change(c, now):
+        c.institution = to
+        if c.service is not None and not c.service.institution.path.startswith(to.path):
+            c.service = None
+        c.referral_count += 1
+        c.assigned_to = None
+        # The new institution starts afresh; first acknowledgement and the escalations
+        # counted so far stay on the case for the reports.
+        c.escalation_level = 0
+        c.escalated_to = None
+        c.acknowledged_at = None
+        c.paused_at = None
+        set_fresh_deadlines(c, now)
+
+    return transition("refer", case, by, now, change, body=f"{to.name}: {reason}")
+
+
+def escalate(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """Move responsibility one level up the tree; that level gets a full charter period."""
+    require(reason, _("Say why the case is escalated."))
+
+    def change(c, now):
+        _climb(c)
+        c.expected_by = None
+        acknowledge_days, resolve_days, _w = charter_days(c)
+        if c.status == S.SUBMITTED:
+            c.acknowledge_due = working_days_from(now, acknowledge_days)
+        c.resolve_due = working_days_from(now, resolve_days)
+
+    return transition("escalate", case, by, now, change, body=reason)
+
+
+def assignable(officer, case: Case) -> bool:
+    """An officer or lead whose part of the tree holds the level that handles the case now."""
+    return role_of(officer) in (Role.OFFICER, Role.LEAD) and covers(
+        officer, case.handling_institution
+    )
+
+
+def assign(case: Case, *, by: Actor, officer, now=None) -> Case:
+    if officer is None or not assignable(officer, case):
+        raise MissingInformation(_("Assign the case to an officer who works on it."))
+
+    def change(c, now):
+        c.assigned_to = officer
+
+    return transition(
+        "assign",
+        case,
+        by,
+        now,
+        change,
+        body=officer.get_full_name() or officer.get_username(),
+        public=False,
+        event_type=CaseEvent.Type.ASSIGNED,
+    )
+
+
+def interim_reply(case: Case, *, by: Actor, message: str, expected_by, now=None) -> Case:
+    """Before the deadline passes, tell the citizen why it will be missed and when to expect
+    an answer. The case is not escalated before that date; reports count these replies."""
+    require(message, _("Explain to the citizen why more time is needed."))
+    if expected_by is None:
+        raise MissingInformation(_("Give the date by which the citizen can expect an answer."))
+
+    def change(c, now):
+        promised = sla.end_of_day(expected_by)
+        if c.resolve_due is not None and promised <= c.resolve_due:
+            raise MissingInformation(
+                _("The charter deadline is already on or after that date: no interim reply needed.")
+            )
+        c.expected_by = promised
+        c.interim_reply_count += 1
+
+    return transition("interim_reply", case, by, now, change, body=message)
+
+
+def appeal(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """Not satisfied after closure: the level above the one that answered hears the appeal."""
+    require(reason, _("Say why you appeal against the outcome."))
+
+    def change(c, now):
+        handling = c.handling_institution
+        Appeal.objects.create(
+            case=c,
+            institution=handling.get_parent() or handling,
+            reason=reason.strip(),
+            lodged_at=now,
+            due=working_days_from(now, charter_days(c)[1]),
+        )
+        c.closed_at = None
+
+    return transition("appeal", case, by, now, change, body=reason)
+
+
+def _decide(c: Case, by: Actor, decision: str, response: str, now: datetime) -> Appeal:
+    hearing = c.appeal  # read under the case's row lock, so no one else decides it
+    hearing.decision = decision
+    hearing.decided_at = now
+    hearing.decided_by = by.user if by.kind == "staff" else None
+    hearing.response = response.strip()
+    hearing._history_user = hearing.decided_by
+    hearing.save()
+    return hearing
+
+
+def uphold_appeal(case: Case, *, by: Actor, response: str, now=None) -> Case:
+    """The appeal succeeds: the case reopens at the appeal's level, and what the overturned
+    outcome said (a rejection, its reason, a duplicate) no longer holds."""
+    require(response, _("Give the reasons for the decision."))
+
+    def change(c, now):
+        hearing = _decide(c, by, Appeal.Decision.UPHELD, response, now)
+        if hearing.institution != c.handling_institution:
+            c.escalated_to = hearing.institution
+            c.escalation_level += 1
+            c.escalation_count += 1
+        c.rejection_reason = ""
+        c.duplicate_of = None
+        c.closed_at = None
+        c.resolved_at = None
+        c.resolve_due = working_days_from(now, charter_days(c)[1])
+        c.expected_by = None
+
+    return transition("uphold_appeal", case, by, now, change, body=response)
+
+
+def dismiss_appeal(case: Case, *, by: Actor, response: str, now=None) -> Case:
+    """The appeal fails: the outcome stands and the case is closed again."""
+    require(response, _("Give the reasons for the decision."))
+
+    def change(c, now):
+        _decide(c, by, Appeal.Decision.DISMISSED, response, now)
+        c.closed_at = now
+
+    return transition("dismiss_appeal", case, by, now, change, body=response)
+
+
+def escalate_appeal(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """The appeal moves to the level above the one that let its deadline pass."""
+    require(reason, _("Say why the appeal is escalated."))
+
+    def change(c, now):
+        hearing = c.appeal
+        hearing.institution = hearing.institution.get_parent()
+        hearing.due = working_days_from(now, charter_days(c)[1])
+        hearing._history_user = by.user if by.kind == "staff" else None
+        hearing._change_reason = f"escalate_appeal: {reason}"
+        hearing.save()
+
+    return transition("escalate_appeal", case, by, now, change, body=reason)
+
+
+def reply(case: Case, *, by: Actor, body: str, internal: bool = False, now=None) -> Case:
+    """A staff message to the citizen (or an internal note); the status stays."""
+    require(body, _("Write a message."))
+    return transition(
+        "reply",
+        case,
+        by,
+        now,
+        _unchanged,
+        body=body.strip(),
+        public=not internal,
+        event_type=CaseEvent.Type.NOTE if internal else CaseEvent.Type.STAFF_MESSAGE,
+    )
+
+
+def add_information(case: Case, *, by: Actor, body: str, now=None) -> Case:
+    """The citizen adds information; if the case was waiting for it, work resumes."""
+    require(body, _("Write the information you are adding."))
+
+    def change(c, now):
+        if c.status == S.AWAITING_CITIZEN:
+            c.status = S.IN_PROGRESS
+            _resume(c, now)
+
+    return transition(
+        "add_information",
+        case,
+        by,
+        now,
+        change,
+        body=body.strip(),
+        event_type=CaseEvent.Type.CITIZEN_MESSAGE,
+    )
+
+
+def rate(case: Case, *, by: Actor, score: int, comment: str = "", now=None) -> Case:
+    """The citizen's satisfaction with the outcome, once the case is resolved or closed."""
+    if score not in range(1, 6):
+        raise MissingInformation(_("Choose a rating from 1 to 5."))
+    comment = (comment or "").strip()
+
+    def change(c, now):
+        c.satisfaction = score
+        c.satisfaction_comment = comment
+
+    body = str(score) + (f": {comment}" if comment else "")
+    return transition("rate", case, by, now, change, body=body, event_type=CaseEvent.Type.RATED)
+
+
+def set_confidential(
+    case: Case, *, by: Actor, reason: str, confidential: bool = True, now=None
+) -> Case:
+    """A confidential case is never published nor exported beyond its institution."""
+    require(reason, _("Say why."))
+
+    def change(c, now):
+        c.is_confidential = bool(confidential)
+
+    return transition("set_confidential", case, by, now, change, body=reason, public=False)
