@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF does); after the locale, so the 413 speaks Swahili.
+    "config.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -247,6 +249,17 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Attachments: what a citizen may upload, judged by content rather than by name.
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_MAX_FILES = 3
+# Decoding a picture takes memory in proportion to its pixels, not its bytes (a 109 KB PNG can
+# claim 900 million): 40 million is more than a phone's camera gives by default.
+ATTACHMENT_MAX_PIXELS = 40_000_000
+# The largest request body read at all (config.request_limits answers 413 beyond it): every
+# file at its limit plus the form. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE does not count
+# files. The reverse proxy in front should refuse the same size (README, "Production").
+REQUEST_BODY_MAX_BYTES = int(
+    os.environ.get(
+        "REQUEST_BODY_MAX_BYTES", ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024
+    )
+)
 ATTACHMENT_TYPES = {
     "image/jpeg": "jpg",
     "image/png": "png",
