@@ -113,6 +113,15 @@ def seconds_to_wait(reference: str, *, now: datetime | None = None) -> int:
     return max(0, math.ceil(until - now.timestamp()))
 
 
+def count_wrong_pin(reference: str, client: str, *, now: datetime | None = None) -> None:
+    """Count one wrong PIN against the reference and the client (prove() does it)."""
+    now = now or timezone.now()
+    state = cache.get(_reference_key(reference)) or {"failures": 0}
+    state = {"failures": state["failures"] + 1, "last_failure": now.timestamp()}
+    cache.set(_reference_key(reference), state, settings.PIN_FAILURES_REMEMBERED_SECONDS)
+    _count_client_failure(client, now)
+
+
 def limit_lookups(client: str, *, count: bool = True, now: datetime | None = None) -> None:
     """Count one reference look-up from this client (unless `count` is False: a form that only
     leads to a counted look-up); raise TooManyAttempts past the per-address limit, which keeps
@@ -160,15 +169,6 @@ def _count_client_failure(client: str, now: datetime) -> None:
     _increment(key, left)
 
 
-def count_wrong_pin(reference: str, client: str, *, now: datetime | None = None) -> None:
-    """Count one wrong PIN against the reference and the client (prove() does it)."""
-    now = now or timezone.now()
-    state = cache.get(_reference_key(reference)) or {"failures": 0}
-    state = {"failures": state["failures"] + 1, "last_failure": now.timestamp()}
-    cache.set(_reference_key(reference), state, settings.PIN_FAILURES_REMEMBERED_SECONDS)
-    _count_client_failure(client, now)
-
-
 def _increment(key: str, timeout: int) -> None:
     if not cache.add(key, 1, timeout=timeout):
         try:
@@ -182,8 +182,9 @@ def _one_check_at_a_time(reference: str) -> Iterator[None]:
     """Let one PIN check at a time read and update a reference's count.
 
     Without it, a hundred guesses sent at once would all read "no wait" before the first wrong
-    one was counted. cache.add() is atomic on Redis, Memcached and the database cache's
-    unique key, so only one of them holds the reference.
+    one was counted. cache.add() is atomic on Redis and Memcached, and on the database cache
+    through its unique key (the hold is deleted when done, so no expired row lingers for a
+    second add() to overwrite).
     """
     key = f"pin-check:{reference}"
     if not cache.add(key, 1, timeout=CHECK_HOLD_SECONDS):

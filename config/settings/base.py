@@ -116,6 +116,9 @@ def cache_from_url(url: str) -> dict:
         return {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": rest or "mrejesho_cache",
+            # Past MAX_ENTRIES (Django's default: 300) the table drops a third of its live rows,
+            # throttle counts among them; each write counts the rows, so not unbounded either.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     backends = {
         "redis": ("django.core.cache.backends.redis.RedisCache", url),

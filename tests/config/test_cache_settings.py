@@ -34,7 +34,12 @@ DB = "django.core.cache.backends.db.DatabaseCache"
     ],
 )
 def test_cache_url_chooses_the_backend(url, backend, location):
-    assert cache_from_url(url) == {"BACKEND": backend, "LOCATION": location}
+    chosen = cache_from_url(url)
+    assert (chosen["BACKEND"], chosen["LOCATION"]) == (backend, location)
+
+
+def test_the_database_cache_keeps_far_more_than_djangos_300_rows():
+    assert cache_from_url("")["OPTIONS"]["MAX_ENTRIES"] >= 100_000
 
 
 def test_an_unknown_cache_url_is_refused_rather_than_guessed():

@@ -3,12 +3,15 @@
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import close_old_connections, connection
 
-from feedback import citizens, references, workflow
+from feedback import citizens, demo, references, workflow
+from tests.conftest import require_service
 from tests.feedback.factories import submit_case, user
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +198,38 @@ def test_the_find_my_case_form_does_not_count_twice(client, settings):
     assert response.status_code == 200
     response = client.get("/en/feedback/track/", {"reference": case.reference}, follow=True)
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_guesses_after_the_free_tries_get_one_check_between_them(settings):
+    """A burst sent the moment a wait ends must not all read "no wait" before one is counted."""
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL")
+    demo.seed_institutions()  # a transactional test starts from an empty database
+    demo.seed_services()
+    settings.PIN_FREE_ATTEMPTS = 1
+    submission = submit_case(contact=None)
+    reference, bad = submission.case.reference, wrong(submission.pin)
+    with pytest.raises(citizens.WrongPin):
+        citizens.prove(reference, bad, CLIENT, now=T0)
+    moment = T0 + timedelta(seconds=settings.PIN_BACKOFF_FIRST_SECONDS)  # the wait just ended
+    threads, outcomes = 8, []
+    start = threading.Barrier(threads)
+
+    def guess(number):
+        try:
+            start.wait()
+            citizens.prove(reference, bad, f"203.0.113.{number}", now=moment)
+        except citizens.ProofFailed as error:
+            outcomes.append(type(error))
+        finally:
+            close_old_connections()
+
+    workers = [threading.Thread(target=guess, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(outcomes, key=str) == sorted(
+        [citizens.WrongPin] + [citizens.TooManyAttempts] * (threads - 1), key=str
+    )
+    assert citizens.seconds_to_wait(reference, now=moment) == 2 * settings.PIN_BACKOFF_FIRST_SECONDS
