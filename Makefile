@@ -36,6 +36,7 @@ makemessages: $(INSTALLED)
 
 migrate: $(INSTALLED) messages
 	$(MANAGE) migrate --no-input
+	$(MANAGE) createcachetable
 
 seed: migrate
 	$(MANAGE) seed_demo

@@ -39,6 +39,7 @@ def best_of(repeats: int, run) -> float:
 
 def main(count: int = 200) -> None:
     call_command("migrate", verbosity=0)
+    call_command("createcachetable")
     demo.seed_institutions()
     demo.seed_services()
     service = Service.objects.select_related("institution").first()

@@ -1,37 +1,13 @@
-"""Throttling of wrong PINs, per reference and per client address, in the shared cache."""
+"""The browser's side of tracking: which address a request comes from, and which cases this
+browser session has proved it may see. The proof itself is feedback.citizens.prove."""
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
-
-
-def _keys(reference: str, client: str) -> list[str]:
-    return [f"pin-failures:ref:{reference}", f"pin-failures:client:{client}"]
-
-
-def pin_locked(reference: str, client: str) -> bool:
-    counts = cache.get_many(_keys(reference, client)).values()
-    return any(count >= settings.PIN_MAX_FAILURES for count in counts)
-
-
-def register_pin_failure(reference: str, client: str) -> None:
-    for key in _keys(reference, client):
-        # add() starts the window; incr() keeps it, so a lockout ends PIN_LOCKOUT_SECONDS
-        # after the first failure rather than being extended by every further guess.
-        if not cache.add(key, 1, timeout=settings.PIN_LOCKOUT_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.add(key, 1, timeout=settings.PIN_LOCKOUT_SECONDS)
-
-
-def clear_pin_failures(reference: str) -> None:
-    cache.delete(f"pin-failures:ref:{reference}")
 
 
 def client_address(request) -> str:
-    """The citizen's address, not the proxy's, so one client cannot lock out everyone.
+    """The citizen's address, not our proxy's, so per-address limits count each client apart.
 
     X-Forwarded-For is trusted only as far as settings.TRUSTED_PROXY_COUNT proxies of our
     own append to it; anything further left was written by the client and could be forged.

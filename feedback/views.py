@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from feedback import privacy, references, tracking, workflow
+from feedback import citizens, privacy, references, tracking, workflow
 from feedback.action_forms import action_form
 from feedback.attachments import store_upload, validate_upload
 from feedback.forms import FeedbackForm, MultipleFileField, PinForm, ReferenceForm
@@ -162,6 +162,10 @@ def track(request, page):
     if "reference" in request.GET:
         form = ReferenceForm(request.GET)
         if form.is_valid():
+            try:  # counted once, where the case is looked up
+                citizens.limit_lookups(tracking.client_address(request), count=False)
+            except citizens.TooManyAttempts as error:
+                return _too_many_lookups(request, page, form, error)
             reference = form.cleaned_data["reference"]
             return HttpResponseRedirect(_url(page, request, f"track/{reference}/"))
         return _render(request, page, "track.html", {"form": form}, status=400)
@@ -173,6 +177,11 @@ def track_case(request, page, reference):
     if not form.is_valid():
         return _render(request, page, "track.html", {"form": form}, status=400)
     reference = form.cleaned_data["reference"]
+    if not tracking.is_proven(request.session, reference):
+        try:
+            citizens.limit_lookups(tracking.client_address(request))
+        except citizens.TooManyAttempts as error:
+            return _too_many_lookups(request, page, form, error)
     case = (
         Case.objects.select_related("institution", "escalated_to", "service")
         .filter(reference=reference)
@@ -187,7 +196,7 @@ def track_case(request, page, reference):
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "pin":
-            response, forms["pin_form"], status = _check_pin(request, case)
+            response, forms["pin_form"], status = _check_pin(request, page, case)
             if response:
                 return response
         elif not verified:
@@ -201,19 +210,31 @@ def track_case(request, page, reference):
     return _render(request, page, "track_case.html", _case_context(case, verified, forms), status)
 
 
-def _check_pin(request, case):
+def _too_many_lookups(request, page, form, error):
+    form.add_error(None, error.message)
+    response = _render(request, page, "track.html", {"form": form}, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _check_pin(request, page, case):
+    """Prove the citizen through feedback.citizens; a refusal answers 429 with Retry-After."""
     form = PinForm(request.POST)
-    if tracking.pin_locked(case.reference, tracking.client_address(request)):
-        form.add_error(None, _("Too many wrong PINs. For your security, try again in 15 minutes."))
-        return None, form, 429
-    if form.is_valid() and workflow.check_pin(case, form.cleaned_data["pin"]):
-        tracking.clear_pin_failures(case.reference)
-        tracking.remember_proven(request.session, case.reference)
-        return HttpResponseRedirect(request.path), form, 302
-    tracking.register_pin_failure(case.reference, tracking.client_address(request))
-    form.errors.pop("pin", None)
-    form.add_error("pin", _("That PIN does not match this reference number."))
-    return None, form, 400
+    if not form.is_valid():  # not a PIN at all: not counted against the reference
+        return None, form, 400
+    try:
+        citizens.prove(case.reference, form.cleaned_data["pin"], tracking.client_address(request))
+    except citizens.TooManyAttempts as error:
+        form.add_error(None, error.message)
+        context = _case_context(case, tracking.is_proven(request.session, case.reference), {})
+        response = _render(request, page, "track_case.html", {**context, "pin_form": form}, 429)
+        response["Retry-After"] = str(error.retry_after)
+        return response, form, 429
+    except citizens.ProofFailed as error:
+        form.add_error("pin", error.message)
+        return None, form, 400
+    tracking.remember_proven(request.session, case.reference)
+    return HttpResponseRedirect(request.path), form, 302
 
 
 def _citizen_forms(case, actor, data=None, files=None, posted=""):

@@ -35,10 +35,13 @@ def english_by_default():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Seed the demo institutions, services, users and pages once; each test rolls back."""
+    from django.core.management import call_command
+
     from feedback import demo
     from pages.demo import seed_pages
 
     with django_db_blocker.unblock():
+        call_command("createcachetable")  # the database cache (settings.CACHES) is no model
         demo.seed_institutions()
         demo.seed_services()
         demo.seed_users()

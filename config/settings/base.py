@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.settings.guards import DEVELOPMENT_SECRET_KEY
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (CSRF does); after the locale, so the 413 speaks Swahili.
+    "config.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +102,40 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def cache_from_url(url: str) -> dict:
+    """One CACHES entry from CACHE_URL. Throttles must be shared by every process and survive a
+    restart, so the default is a table in the database (`manage.py createcachetable`).
+
+    redis://host:6379/0 (or rediss://): Redis, needs the `redis` package; memcached://host:11211:
+    Memcached, needs `pymemcache`; locmem:// and dummy:// only for a single developer process.
+    """
+    scheme, _sep, rest = url.partition("://")
+    if not url or scheme == "db":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": rest or "mrejesho_cache",
+            # Past MAX_ENTRIES (Django's default: 300) the table drops a third of its live rows,
+            # throttle counts among them; each write counts the rows, so not unbounded either.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    backends = {
+        "redis": ("django.core.cache.backends.redis.RedisCache", url),
+        "rediss": ("django.core.cache.backends.redis.RedisCache", url),
+        "memcached": ("django.core.cache.backends.memcached.PyMemcacheCache", rest),
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", rest),
+        "dummy": ("django.core.cache.backends.dummy.DummyCache", rest),
+    }
+    if scheme not in backends:
+        raise ImproperlyConfigured(
+            f"CACHE_URL: unknown scheme {scheme!r} (use db, redis, rediss, memcached, locmem)."
+        )
+    backend, location = backends[scheme]
+    return {"BACKEND": backend, "LOCATION": location}
+
+
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,9 +233,19 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Charter used when a case has no service (screening, or referred to another institution).
 DEFAULT_CHARTER_DAYS = {"acknowledge": 3, "resolve": 20, "reopen_window": 10}
 
-# Tracking: how many wrong PINs a reference (or a client address) may send before a pause.
-PIN_MAX_FAILURES = 5
-PIN_LOCKOUT_SECONDS = 15 * 60
+# Wrong PINs (feedback.citizens), counted per reference in the shared cache: a few free tries,
+# then each further try waits twice as long as the one before, up to a cap. Guessing slows to
+# a few a day, and nobody can lock the owner out for longer than the cap.
+PIN_FREE_ATTEMPTS = 5
+PIN_BACKOFF_FIRST_SECONDS = 60
+PIN_BACKOFF_MAX_SECONDS = 6 * 60 * 60
+PIN_FAILURES_REMEMBERED_SECONDS = 30 * 24 * 60 * 60
+# Per client address the limits are far higher: mobile networks, service points and cyber
+# cafés put many citizens behind one address.
+PIN_FAILURES_PER_ADDRESS = 100
+PIN_ADDRESS_WINDOW_SECONDS = 60 * 60
+REFERENCE_LOOKUPS_PER_ADDRESS = 120
+REFERENCE_LOOKUP_WINDOW_SECONDS = 10 * 60
 # How long a browser stays trusted with a case after its PIN (shared computers are common).
 TRACKING_SESSION_SECONDS = 30 * 60
 # How many reverse proxies of ours append to X-Forwarded-For (0: use the socket's address).
@@ -207,6 +254,17 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Attachments: what a citizen may upload, judged by content rather than by name.
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
 ATTACHMENT_MAX_FILES = 3
+# Decoding a picture takes memory in proportion to its pixels, not its bytes (a 109 KB PNG can
+# claim 900 million): 40 million is more than a phone's camera gives by default.
+ATTACHMENT_MAX_PIXELS = 40_000_000
+# The largest request body read at all (config.request_limits answers 413 beyond it): every
+# file at its limit plus the form. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE does not count
+# files. The reverse proxy in front should refuse the same size (README, "Production").
+REQUEST_BODY_MAX_BYTES = int(
+    os.environ.get(
+        "REQUEST_BODY_MAX_BYTES", ATTACHMENT_MAX_FILES * ATTACHMENT_MAX_BYTES + 1024 * 1024
+    )
+)
 ATTACHMENT_TYPES = {
     "image/jpeg": "jpg",
     "image/png": "png",

@@ -16,3 +16,21 @@ def check_production_settings(*, secret_key: str, debug: bool) -> None:
         raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters of random text.")
     if debug:
         raise ImproperlyConfigured("DEBUG must be off in production (unset DJANGO_DEBUG).")
+
+
+# Caches that live inside one process: each gunicorn worker would count wrong PINs on its own,
+# and every restart would forget them.
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+def check_shared_cache(caches: dict) -> None:
+    """Raise ImproperlyConfigured when production's cache is not shared by every process."""
+    backend = caches.get("default", {}).get("BACKEND", "")
+    if not backend or backend in PER_PROCESS_CACHES:
+        raise ImproperlyConfigured(
+            f"The cache must be shared by every process in production, not {backend or 'unset'}: "
+            "unset CACHE_URL for the database cache, or give redis:// or memcached://."
+        )

@@ -1,8 +1,8 @@
 """Production: PostgreSQL, Elasticsearch, a task worker, SMTP and SMS; no unsafe settings."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, env_bool
-from config.settings.guards import check_production_settings
+from config.settings.base import CACHES, SECRET_KEY, env_bool
+from config.settings.guards import check_production_settings, check_shared_cache
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
@@ -25,3 +25,6 @@ CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Throttles (feedback.citizens) count in the cache: every process must share it.
+check_shared_cache(CACHES)

@@ -162,8 +162,8 @@ def test_pin_opens_the_exchange_and_officer_response_appears(client):
     assert "When is my meter read?" in html
 
 
-def test_wrong_pins_are_throttled_even_for_the_right_pin(client, settings):
-    settings.PIN_MAX_FAILURES = 3
+def test_wrong_pins_on_one_reference_make_even_the_right_pin_wait(client, settings):
+    settings.PIN_FREE_ATTEMPTS = 3
     submission = workflow.submit(
         kind="complaint",
         institution=water_service().institution,
@@ -178,7 +178,9 @@ def test_wrong_pins_are_throttled_even_for_the_right_pin(client, settings):
         assert "does not match" in response.content.decode()
     response = client.post(url, {"action": "pin", "pin": submission.pin})
     assert response.status_code == 429
-    assert "Too many wrong PINs" in response.content.decode()
+    assert 0 < int(response["Retry-After"]) <= settings.PIN_BACKOFF_FIRST_SECONDS
+    assert "Too many wrong PINs for this reference number" in response.content.decode()
+    assert "try again in 1 minute" in response.content.decode()
 
 
 def test_citizen_actions_need_the_pin_first(client):
