@@ -34,15 +34,23 @@ def english_by_default():
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Seed the demo institutions, services, users and pages once; each test rolls back."""
+    """Build the test world (tests/feedback/factories.py) once; each test rolls back."""
     from django.core.management import call_command
 
-    from feedback import demo
-    from pages.demo import seed_pages
+    from tests.feedback.factories import build_test_world
 
     with django_db_blocker.unblock():
         call_command("createcachetable")  # the database cache (settings.CACHES) is no model
-        demo.seed_institutions()
-        demo.seed_services()
-        demo.seed_users()
-        seed_pages()
+        build_test_world()
+
+
+@pytest.fixture
+def demo_content(db):
+    """The demo's own institutions, services, staff and pages, for the tests of the demo."""
+    from feedback import demo
+    from pages.demo import seed_pages
+
+    demo.seed_institutions()
+    demo.seed_services()
+    demo.seed_users()
+    seed_pages()

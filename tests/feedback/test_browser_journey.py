@@ -61,25 +61,21 @@ def orm_beside_playwright(monkeypatch):
 
 @pytest.fixture
 def seeded(live_server, orm_beside_playwright):
-    """The demo data, seeded into the live server's transactional database.
+    """The test world, built into the live server's transactional database.
 
     live_server uses a transactional database that is flushed after each test, so the
     session seed of tests/conftest.py is there for the first such test only: seed again.
     """
-    from feedback import demo
-    from pages.demo import seed_pages
+    from tests.feedback.factories import build_test_world
 
     _ensure_migration_data()
-    demo.seed_institutions()
-    demo.seed_services()
-    demo.seed_users()
-    seed_pages()
+    build_test_world()
     return live_server
 
 
 def _ensure_migration_data() -> None:
     """Recreate the rows that Wagtail's data migrations made and a flush of the database
-    removes: the default locale, the root page and the root collection (seed_pages builds on
+    removes: the default locale, the root page and the root collection (the pages build on
     them). The audit chain's head needs nothing: feedback.audit creates it when missing."""
     from django.conf import settings
     from wagtail.models import Collection, Locale, Page

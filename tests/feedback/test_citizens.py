@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.db import close_old_connections, connection
 
-from feedback import citizens, demo, references, workflow
+from feedback import citizens, references, workflow
 from tests.conftest import require_service
-from tests.feedback.factories import submit_case, user
+from tests.feedback.factories import build_test_world, submit_case, user
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[2]
@@ -204,8 +204,7 @@ def test_the_find_my_case_form_does_not_count_twice(client, settings):
 def test_simultaneous_guesses_after_the_free_tries_get_one_check_between_them(settings):
     """A burst sent the moment a wait ends must not all read "no wait" before one is counted."""
     require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL")
-    demo.seed_institutions()  # a transactional test starts from an empty database
-    demo.seed_services()
+    build_test_world()  # a transactional test starts from an empty database
     settings.PIN_FREE_ATTEMPTS = 1
     submission = submit_case(contact=None)
     reference, bad = submission.case.reference, wrong(submission.pin)

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from django.db import close_old_connections, connection
 
-from feedback import demo, references
+from feedback import references
 from feedback.audit import verify_chain
 from feedback.escalation import sweep
 from feedback.models import Case, Status
 from tests.conftest import require_service
-from tests.feedback.factories import case_in, submit_case
+from tests.feedback.factories import build_test_world, case_in, submit_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +29,7 @@ def postgres():
         "set DATABASE_URL=postgres://... (bash .ci/run does)",
     )
     # A transactional test starts from an empty database: seed what submissions need.
-    demo.seed_institutions()
-    demo.seed_services()
+    build_test_world()
 
 
 def _submit_in_threads(count_per_thread: int) -> list[BaseException]:
@@ -107,7 +106,6 @@ def _in_threads(*jobs) -> list[BaseException]:
 
 
 def test_two_simultaneous_sweeps_escalate_each_overdue_case_once(postgres):
-    demo.seed_users()
     cases = [case_in(Status.IN_PROGRESS) for _ in range(12)]
     late = max(case.resolve_due for case in cases) + timedelta(hours=1)
     results = []

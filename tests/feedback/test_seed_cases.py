@@ -8,7 +8,7 @@ from feedback.models import Case, CaseEvent, Channel, Kind, Status
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_cases_cover_every_kind_status_channel_and_level_through_the_workflow():
+def test_demo_cases_cover_every_kind_status_channel_and_level_through_the_workflow(demo_content):
     assert demo.seed_cases() == 300
     assert demo.seed_cases() == 0  # idempotent
 

@@ -64,7 +64,7 @@ def test_unknown_page_is_a_translated_404(client):
     assert "Ukurasa haukupatikana" in response.content.decode()
 
 
-def test_seed_demo_is_idempotent():
+def test_seed_demo_is_idempotent(demo_content):
     counts = (Institution.objects.count(), Service.objects.count(), Page.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
@@ -74,7 +74,7 @@ def test_seed_demo_is_idempotent():
     assert ServicePage.objects.filter(locale__language_code="sw").count() == Service.objects.count()
 
 
-def test_seed_demo_builds_a_tree_with_every_level():
+def test_seed_demo_builds_a_tree_with_every_level(demo_content):
     levels = set(Institution.objects.values_list("level", flat=True))
     assert levels == {"national", "ministry", "agency", "unit", "region", "district"}
     district = Institution.objects.get(short_code="1811")
