@@ -50,6 +50,15 @@ class RegistryPermissionPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(offered)
 
 
+class RegistryIndexView(generic.IndexView):
+    """Wagtail's listing, exporting only where export columns are declared: otherwise
+    `?export=csv` streams the whole table, unpaginated, in columns nobody chose."""
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.is_export = self.is_export and bool(self.list_export)
+
+
 class RegistryViewSet(ModelViewSet):
     """A ModelViewSet whose URLs, buttons and permissions follow the actions it offers."""
 
@@ -61,6 +70,7 @@ class RegistryViewSet(ModelViewSet):
     add_to_reference_index = False
     search_backend_name = None  # search the declared fields with the ORM
     icon = "folder-open-inverse"
+    index_view_class = RegistryIndexView
 
     @property
     def url_prefix(self) -> str:
@@ -123,7 +133,7 @@ class ScopedCases:
         return get_object_or_404(cases_visible_to(self.request.user), pk=self.pk)
 
 
-class CaseIndexView(ScopedCases, generic.IndexView):
+class CaseIndexView(ScopedCases, RegistryIndexView):
     pass
 
 
