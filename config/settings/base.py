@@ -43,7 +43,6 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
-    "wagtail_modeladmin",
     "modelcluster",
     "taggit",
     "treebeard",
@@ -63,7 +62,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "config.language.LocaleMiddleware",
     # Before anything reads the body (CSRF does); after the locale, so the 413 speaks Swahili.
     "config.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -201,7 +201,14 @@ def _verified_client(client, case):
 def test_citizen_answers_a_request_for_information_with_a_file(client):
     case = case_in(Status.AWAITING_CITIZEN)
     url = _verified_client(client, case)
-    response = client.post(url, {"action": "message", "body": "Meter 42", "files": [png()]})
+    response = client.post(
+        url,
+        {
+            "action": "add_information",
+            "add_information-body": "Meter 42",
+            "add_information-files": [png()],
+        },
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == Status.IN_PROGRESS
@@ -212,11 +219,11 @@ def test_citizen_answers_a_request_for_information_with_a_file(client):
 def test_citizen_rates_and_reopens_within_the_window(client):
     case = case_in(Status.RESOLVED)
     url = _verified_client(client, case)
-    assert client.post(url, {"action": "rate", "score": "2"}).status_code == 302
-    response = client.post(url, {"action": "reopen", "reason": ""})
+    assert client.post(url, {"action": "rate", "rate-score": "2"}).status_code == 302
+    response = client.post(url, {"action": "reopen", "reopen-reason": ""})
     assert response.status_code == 400  # the reason is required, and said so
-    assert "This field is required." in response.content.decode()
-    assert client.post(url, {"action": "reopen", "reason": "Still wrong"}).status_code == 302
+    assert "Say why the answer did not resolve your case." in response.content.decode()
+    assert client.post(url, {"action": "reopen", "reopen-reason": "Still wrong"}).status_code == 302
     case.refresh_from_db()
     assert (case.status, case.satisfaction, case.escalation_level) == (Status.REOPENED, 2, 1)
 
@@ -282,8 +289,11 @@ def test_citizen_appeals_a_closed_case_from_the_tracking_page(client):
     case = case_in(Status.CLOSED)
     url = _verified_client(client, case)
     assert "Appeal against the outcome" in client.get(url).content.decode()
-    assert client.post(url, {"action": "appeal", "reason": ""}).status_code == 400
-    assert client.post(url, {"action": "appeal", "reason": "Bill still wrong"}).status_code == 302
+    assert client.post(url, {"action": "appeal", "appeal-reason": ""}).status_code == 400
+    assert (
+        client.post(url, {"action": "appeal", "appeal-reason": "Bill still wrong"}).status_code
+        == 302
+    )
     case.refresh_from_db()
     assert case.status == Status.APPEALED
     html = client.get(url).content.decode()
