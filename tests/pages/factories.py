@@ -42,34 +42,11 @@ class HomePageFactory(PageFactory):
         model = HomePage
 
     parent = factory.LazyFunction(Page.get_first_root_node)
-    title = "Mrejesho: feedback on public services"
-    slug = "home"
-    intro = "Tell a public institution what went wrong or right."
 
 
-class ServiceIndexPageFactory(PageFactory):
-    class Meta:
-        model = ServiceIndexPage
-
-    title = "Public services"
-    slug = "services"
-
-
-class FeedbackPageFactory(PageFactory):
-    class Meta:
-        model = FeedbackPage
-
-    title = "Give feedback"
-    slug = "feedback"
-    form_intro = "<p>Tell us what happened.</p>"
-
-
-class StandardPageFactory(PageFactory):
-    class Meta:
-        model = StandardPage
-
-    title = "About Mrejesho"
-    slug = "about"
+ServiceIndexPageFactory = factory.make_factory(ServiceIndexPage, FACTORY_CLASS=PageFactory)
+FeedbackPageFactory = factory.make_factory(FeedbackPage, FACTORY_CLASS=PageFactory)
+StandardPageFactory = factory.make_factory(StandardPage, FACTORY_CLASS=PageFactory)
 
 
 class ServicePageFactory(PageFactory):
@@ -84,18 +61,16 @@ class ServicePageFactory(PageFactory):
     summary = factory.LazyAttribute(lambda page: page.service.description)
 
 
-def translate(page: Page, language: str, **fields) -> Page:
-    """The page's published translation, made from a copy of it if there is none yet."""
-    locale = Locale.objects.get(language_code=language)
-    existing = page.get_translation_or_none(locale)
-    if existing is not None:
-        return existing.specific
-    translated = page.copy_for_translation(locale)
-    for name, value in fields.items():
-        setattr(translated, name, value)
-    translated.save()
-    translated.save_revision().publish()
-    return translated
+def in_swahili(page_factory: type[PageFactory], page: Page, **fields) -> Page:
+    """The Swahili translation of `page`, built by its factory under the parent's translation."""
+    swahili = Locale.objects.get(language_code="sw")
+    parent = page.get_parent()
+    return page_factory(
+        parent=parent.get_translation_or_none(swahili) or parent,  # the root has none
+        locale=swahili,
+        translation_key=page.translation_key,
+        **fields,
+    )
 
 
 def build_test_pages() -> HomePage:
@@ -110,23 +85,24 @@ def build_test_pages() -> HomePage:
         Page.add_root(instance=Page(title="Root", slug="root", locale=english))
     # Wagtail's first migration puts a plain welcome page (and the site) where our home goes.
     Page.objects.filter(depth=2, slug="home", content_type__model="page").delete()
-    home = HomePageFactory()
+    home = HomePageFactory(title="Mrejesho: feedback on public services", slug="home")
     Site.objects.update_or_create(
         is_default_site=True,
         defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "Mrejesho"},
     )
-    translate(home, "sw", slug="home-sw", title="Mrejesho: maoni kuhusu huduma za umma")
-    index = ServiceIndexPageFactory(parent=home)
-    translate(index, "sw", title="Huduma za umma", slug="huduma")
-    feedback = FeedbackPageFactory(parent=home)
-    translate(feedback, "sw", title="Toa maoni")
-    about = StandardPageFactory(parent=home)
-    translate(about, "sw", title="Kuhusu Mrejesho", slug="kuhusu")
+    in_swahili(HomePageFactory, home, title="Mrejesho: maoni kuhusu huduma za umma", slug="home-sw")
+    index = ServiceIndexPageFactory(parent=home, title="Public services", slug="services")
+    in_swahili(ServiceIndexPageFactory, index, title="Huduma za umma", slug="huduma")
+    feedback = FeedbackPageFactory(parent=home, title="Give feedback", slug="feedback")
+    in_swahili(FeedbackPageFactory, feedback, title="Toa maoni", slug="feedback")
+    about = StandardPageFactory(parent=home, title="About Mrejesho", slug="about")
+    in_swahili(StandardPageFactory, about, title="Kuhusu Mrejesho", slug="kuhusu")
     for service in Service.objects.select_related("institution"):
         page = ServicePageFactory(parent=index, service=service)
-        translate(
+        in_swahili(
+            ServicePageFactory,
             page,
-            "sw",
+            service=service,
             title=service.name_sw,
             slug=service_page_slug(service.name_sw, service.institution),
             summary=service.description_sw,
