@@ -17,10 +17,13 @@ def audit_chain_heads_text(request):
     reads. Comment lines start with #; they are in the reader's language."""
     lines = [
         "# " + _("Mrejesho audit chain: the head published each day (date, position, hash)."),
-        "# " + _("Keep this file. Check it later with: manage.py verify_audit_chain --published FILE"),
+        "# "
+        + _("Keep this file. Check it later with: manage.py verify_audit_chain --published FILE"),
     ]
-    lines += [published_line(head.date, head.seq, head.hash) for head in
-              PublishedChainHead.objects.order_by("-date")]
+    lines += [
+        published_line(head.date, head.seq, head.hash)
+        for head in PublishedChainHead.objects.order_by("-date")
+    ]
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="mrejesho-audit-chain.txt"'
     return response

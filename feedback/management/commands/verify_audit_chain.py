@@ -27,7 +27,9 @@ class Command(BaseCommand):
             try:
                 heads = parse_published(Path(published).read_text(encoding="utf-8"))
             except (OSError, UnicodeDecodeError, PublishedFileError) as error:
-                raise CommandError(f"cannot read published heads from {published}: {error}")
+                raise CommandError(
+                    f"cannot read published heads from {published}: {error}"
+                ) from error
         report = verify_chain(published=heads)
         if not report.ok:
             where = f"{report.model} {report.record_id}" if report.model else "the chain head"
@@ -38,6 +40,5 @@ class Command(BaseCommand):
             )
         against = f"; {len(heads)} published head(s) found in it" if published else ""
         self.stdout.write(
-            f"OK: {report.checked} history records verified; chain head {report.head_hash}"
-            f"{against}"
+            f"OK: {report.checked} history records verified; chain head {report.head_hash}{against}"
         )
