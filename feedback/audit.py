@@ -397,8 +397,9 @@ def _first_break(record, position: int, expected_prev: str, key: bytes) -> str:
 
 
 def _live_break() -> tuple[str, str, str]:
-    """(model, pk, problem) of the first live row that differs from its latest history row,
-    e.g. after a queryset .update() that wrote no history; ("", "", "") if none."""
+    """(model, pk, problem) of the first live row that differs from its latest history row
+    (e.g. after a queryset .update() that wrote no history), or of a row deleted without a
+    history record; ("", "", "") if none."""
     for history_model in chained_history_models():
         live_model = history_model.instance_type
         pk_name = live_model._meta.pk.attname
@@ -412,7 +413,7 @@ def _live_break() -> tuple[str, str, str]:
             latest[values[pk_name]] = (row[0], values)
         for values in live_model._base_manager.values(*names).iterator():
             pk = values[pk_name]
-            kind, recorded = latest.get(pk, ("", None))
+            kind, recorded = latest.pop(pk, ("", None))
             if recorded is None:
                 problem = "has no history record"
             elif kind == "-":
@@ -430,6 +431,10 @@ def _live_break() -> tuple[str, str, str]:
                     "(changed without history, e.g. a queryset update)"
                 )
             return live_model._meta.label, str(pk), problem
+        # What is left was never seen live: its history must end with its deletion.
+        for pk, (kind, _recorded) in latest.items():
+            if kind != "-":
+                return live_model._meta.label, str(pk), "is gone but its history has no deletion"
     return "", "", ""
 
 

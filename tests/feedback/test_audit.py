@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command, execute_from_command_line
+from django.db import connection
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from config.settings.guards import DEVELOPMENT_AUDIT_CHAIN_KEY, check_audit_chain_key
@@ -253,6 +254,18 @@ def test_live_row_without_any_history_is_named():
     assert not report.ok
     assert (report.model, report.record_id) == ("feedback.Service", str(orphan.pk))
     assert report.problem == "has no history record"
+
+
+def test_row_deleted_around_history_is_named():
+    service = Service.objects.create(
+        institution=water_service().institution, code="98", name="Deleted in SQL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Service._meta.db_table} WHERE id = %s", [service.pk])
+    report = verify_chain()
+    assert not report.ok
+    assert (report.model, report.record_id) == ("feedback.Service", str(service.pk))
+    assert report.problem == "is gone but its history has no deletion"
 
 
 def test_deleting_a_staff_user_leaves_their_history_records_intact():
