@@ -8,6 +8,9 @@ from the environment that the database never sees. Someone who can write to the 
 does not hold the key cannot recompute the chain after an edit. Someone who holds the key could,
 so the head is published once a day (`publish_head`): an auditor who kept a published line can
 prove that the record at that position still has that hash (`verify_chain(published=...)`).
+`verify_chain` also compares every live row with its latest history record, so a change written
+around simple-history (a queryset `.update()`, raw SQL) is named; rows written in bulk are
+chained by `ChainedHistoryManager`.
 
 Erasure. A history model may declare fields an erasure must be able to blank
 (`ERASABLE_FIELDS`; none today: Contact's history leaves name, phone and e-mail out entirely).
