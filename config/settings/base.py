@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.guards import DEVELOPMENT_SECRET_KEY
+from config.settings.guards import DEVELOPMENT_AUDIT_CHAIN_KEY, DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -228,6 +228,9 @@ LOGGING = {
 # Audit: history rows get UUIDs so a row's hash can cover its own identity.
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# The HMAC key of the audit hash chain: kept out of the database, so that database access alone
+# cannot recompute the chain after an edit. Production refuses the development default.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", DEVELOPMENT_AUDIT_CHAIN_KEY)
 
 # Charter used when a case has no service (screening, or referred to another institution).
 DEFAULT_CHARTER_DAYS = {"acknowledge": 3, "resolve": 20, "reopen_window": 10}

@@ -3,6 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEVELOPMENT_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
 
 
 def check_production_settings(*, secret_key: str, debug: bool) -> None:
@@ -34,3 +35,17 @@ def check_shared_cache(caches: dict) -> None:
             f"The cache must be shared by every process in production, not {backend or 'unset'}: "
             "unset CACHE_URL for the database cache, or give redis:// or memcached://."
         )
+
+
+def check_audit_chain_key(*, audit_chain_key: str, secret_key: str) -> None:
+    """Raise ImproperlyConfigured unless the audit chain has its own private key: with a known
+    key anyone could recompute the chain, and SECRET_KEY leaks in more ways than this one."""
+    if not audit_chain_key or audit_chain_key == DEVELOPMENT_AUDIT_CHAIN_KEY:
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY must be set to a private random value in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if len(audit_chain_key) < 32:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters of random text.")
+    if audit_chain_key == secret_key:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must differ from SECRET_KEY.")

@@ -1,11 +1,16 @@
 """Production: PostgreSQL, Elasticsearch, a task worker, SMTP and SMS; no unsafe settings."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, SECRET_KEY, env_bool
-from config.settings.guards import check_production_settings, check_shared_cache
+from config.settings.base import AUDIT_CHAIN_KEY, CACHES, SECRET_KEY, env_bool
+from config.settings.guards import (
+    check_audit_chain_key,
+    check_production_settings,
+    check_shared_cache,
+)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
+check_audit_chain_key(audit_chain_key=AUDIT_CHAIN_KEY, secret_key=SECRET_KEY)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -57,6 +57,12 @@ def test_production_settings_refuse_to_start_with_debug_on():
 
 
 def test_production_deploy_check_is_clean():
-    result = _manage("check", "--deploy", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="example.org")
+    result = _manage(
+        "check",
+        "--deploy",
+        SECRET_KEY=GOOD_KEY,
+        AUDIT_CHAIN_KEY=GOOD_KEY[::-1],
+        ALLOWED_HOSTS="example.org",
+    )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
