@@ -53,9 +53,12 @@ def _draft(request, create: bool = False) -> SubmissionDraft | None:
 
 def _store_files(request, form, draft) -> None:
     """Keep every acceptable upload on the draft at once, so a failed form never loses one."""
-    for attachment in draft.files.filter(pk__in=request.POST.getlist("remove_file")):
-        attachment.file.delete(save=False)
-        attachment.delete()
+    # Compared as text: a tampered value names no file and is ignored rather than parsed.
+    remove = set(request.POST.getlist("remove_file"))
+    for attachment in draft.files.all():
+        if str(attachment.pk) in remove:
+            attachment.file.delete(save=False)
+            attachment.delete()
     room = settings.ATTACHMENT_MAX_FILES - draft.files.count()
     for upload in request.FILES.getlist("files"):
         if room <= 0:
@@ -276,7 +279,12 @@ def _citizen_action(request, case, action):
         form.add_error("files", error)
         return None, forms, 400
     except workflow.WorkflowError as error:
-        (form or forms["message_form"]).add_error(None, error.message)
+        if form is None:
+            # A button with no form (close, erase) on a case that has moved on since the page
+            # was drawn, such as a double click: say why, and show the case as it is now.
+            messages.error(request, error.message)
+            return None, forms, 409
+        form.add_error(None, error.message)
         return None, forms, 400
     return HttpResponseRedirect(request.path), forms, 302
 
