@@ -265,6 +265,9 @@ def _citizen_action(request, case, action):
         elif action == "appeal":
             workflow.appeal(case, by=workflow.CITIZEN, reason=form.cleaned_data["reason"])
             messages.success(request, _("Your appeal was received by the level above."))
+        elif action == "erase" and request.POST.get("confirm") != "yes":
+            # Deleting cannot be undone: the first press only asks (a page, so no script).
+            return None, {**forms, "confirm_erase": True}, 200
         elif action == "erase":
             privacy.erase_contact(
                 case, reason=_("Erased at the citizen's request."), by_citizen=True

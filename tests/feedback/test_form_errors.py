@@ -118,3 +118,25 @@ def test_the_refusal_page_speaks_swahili_on_swahili_pages(client):
     response = client.post("/sw/feedback/new/", form_data(subject="a\x00"))
     assert response.status_code == 400
     assert '<html lang="sw">' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("given", "chosen", "sent_by"),
+    [
+        ({"phone": "", "email": "amina@example.com"}, "sms", "email"),
+        ({"phone": "0712 345 678", "email": ""}, "email", "sms"),
+        ({"phone": "0712 345 678", "email": "amina@example.com"}, "email", "email"),
+        ({"phone": "", "email": ""}, "sms", "none"),
+        ({"phone": "0712 345 678", "email": ""}, "none", "none"),
+    ],
+)
+def test_updates_go_where_the_citizen_can_be_reached(client, given, chosen, sent_by):
+    response = client.post(NEW, form_data(notify_by=chosen, **given))
+    assert response.status_code == 302, response.content.decode()
+    assert SubmissionDraft.objects.get().data["notify_by"] == sent_by
+
+
+def test_a_wrong_phone_is_pointed_out_rather_than_switched_to_e_mail(client):
+    response = client.post(NEW, form_data(phone="12", email="amina@example.com"))
+    assert response.status_code == 400
+    assert "Enter a phone number such as" in response.content.decode()
