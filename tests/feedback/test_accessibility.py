@@ -283,3 +283,23 @@ def test_the_service_page_feedback_button_shows_without_scrolling_on_a_small_pho
     assert box["y"] + box["height"] <= 640
     report = _axe_report(page)
     assert report["violations"] == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_tracking_page_with_a_wrong_pin_passes_axe(
+    seeded,  # noqa: F811 (the fixture imported above)
+    browser,  # noqa: F811
+):
+    _axe()
+    case = case_in(Status.RESOLVED)
+    page = _phone_page(browser, "en")
+    page.goto(f"{seeded.url}/en/feedback/track/{case.reference}/")
+    page.fill("#id_pin", "0000")
+    page.click("form button[type=submit]")
+    page.wait_for_selector(".error-summary")
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    report = _axe_report(page)
+    print(report)
+    assert report["violations"] == []
+    assert {item["id"] for item in report["incomplete"]} <= REVIEWED_INCOMPLETE
