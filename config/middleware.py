@@ -14,27 +14,27 @@ UNDECODABLE = "\ufffd"
 NUL = "\x00"
 
 
-def unreadable_parameter(request: HttpRequest) -> str | None:
-    """Name of the first parameter (query, form field or file name) no view can keep, or None.
+def has_unreadable_input(request: HttpRequest) -> bool:
+    """Whether the query, a form field or a file name holds what no view can keep.
 
     One check for every view, because every view that stores what it receives is exposed.
     """
     if not _decodes(request.META.get("QUERY_STRING", "").encode("iso-8859-1", "replace")):
-        return "?"
+        return True
     if request.content_type == "application/x-www-form-urlencoded" and not _decodes(request.body):
-        return "?"
+        return True
     queries: list[QueryDict] = [request.GET]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         queries.append(request.POST)  # only form bodies are parsed; JSON stays unread
     for query in queries:
         for name, values in query.lists():
             if any(_unreadable(text) for text in (name, *values)):
-                return name
+                return True
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         for name, files in request.FILES.lists():
             if _unreadable(name) or any(_unreadable(upload.name or "") for upload in files):
-                return name
-    return None
+                return True
+    return False
 
 
 def _decodes(raw: bytes) -> bool:
@@ -58,7 +58,7 @@ class UnreadableInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            unreadable = unreadable_parameter(request) is not None
+            unreadable = has_unreadable_input(request)
         except BadRequest:  # Django reads form bodies only as UTF-8 and says so this way
             unreadable = True
         if unreadable:
