@@ -140,3 +140,9 @@ def test_a_wrong_phone_is_pointed_out_rather_than_switched_to_e_mail(client):
     response = client.post(NEW, form_data(phone="12", email="amina@example.com"))
     assert response.status_code == 400
     assert "Enter a phone number such as" in response.content.decode()
+
+
+def test_the_review_says_where_updates_will_go(client):
+    client.post(NEW, form_data(phone="", email="amina@example.com", notify_by="sms"))
+    review = client.get("/en/feedback/new/review/").content.decode()
+    assert '<td data-testid="notify-by">E-mail</td>' in review
