@@ -45,9 +45,12 @@ def _draft(request, create: bool = False) -> SubmissionDraft | None:
 
 def _store_files(request, form, draft) -> None:
     """Keep every acceptable upload on the draft at once, so a failed form never loses one."""
-    for attachment in draft.files.filter(pk__in=request.POST.getlist("remove_file")):
-        attachment.file.delete(save=False)
-        attachment.delete()
+    # Compared as text: a tampered value names no file and is ignored rather than parsed.
+    remove = set(request.POST.getlist("remove_file"))
+    for attachment in draft.files.all():
+        if str(attachment.pk) in remove:
+            attachment.file.delete(save=False)
+            attachment.delete()
     room = settings.ATTACHMENT_MAX_FILES - draft.files.count()
     for upload in request.FILES.getlist("files"):
         if room <= 0:
@@ -203,10 +206,10 @@ def track_case(request, page, reference):
             messages.error(request, _("Enter your PIN first."))
             status = 403
         else:
-            response, actions, status = _citizen_action(request, case, action)
+            response, shown, status = _citizen_action(request, case, action)
             if response:
                 return response
-            forms["actions"] = actions
+            forms.update(shown)
     return _render(request, page, "track_case.html", _case_context(case, verified, forms), status)
 
 
@@ -253,21 +256,26 @@ def _citizen_forms(case, actor, data=None, files=None, posted=""):
 
 
 def _citizen_action(request, case, action):
-    """Take one of the citizen's actions (or erase their contact details), then PRG."""
+    """Take one of the citizen's actions (or erase their contact details), then PRG.
+
+    Returns (redirect or None, what the page shows again, status)."""
     actor = workflow.citizen_of(case)
     forms = _citizen_forms(case, actor, request.POST, request.FILES, posted=action)
+    if action == "erase" and request.POST.get("confirm") != "yes":
+        # Deleting cannot be undone: the first press only asks (a page, so no script).
+        return None, {"actions": forms, "confirm_erase": True}, 200
     if action == "erase":
         privacy.erase_contact(case, reason=_("Erased at the citizen's request."), by_citizen=True)
         messages.success(request, _("Your contact details were deleted."))
-        return HttpResponseRedirect(request.path), forms, 302
+        return HttpResponseRedirect(request.path), {}, 302
     form = forms.get(action)
     if form is None:
         # Not open to the citizen now (a double click on a case that moved on, or a forged
         # action): say so, and show the page as it is.
         messages.error(request, _("That is no longer possible on this case."))
-        return None, forms, 409
+        return None, {"actions": forms}, 409
     if not form.is_valid():
-        return None, forms, 400
+        return None, {"actions": forms}, 400
     params = {name: value for name, value in form.cleaned_data.items() if name != "files"}
     try:
         uploads = [
@@ -282,12 +290,12 @@ def _citizen_action(request, case, action):
                     store_upload(upload, content_type, case=case, event=event)
     except ValidationError as error:
         form.add_error("files", error)
-        return None, forms, 400
+        return None, {"actions": forms}, 400
     except workflow.WorkflowError as error:
         form.add_error(None, error.message)
-        return None, forms, 400
+        return None, {"actions": forms}, 400
     messages.success(request, workflow.ACTIONS[action].thanks or _("Thank you."))
-    return HttpResponseRedirect(request.path), forms, 302
+    return HttpResponseRedirect(request.path), {}, 302
 
 
 def _case_context(case: Case, verified: bool, forms: dict) -> dict:
@@ -298,6 +306,8 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
         "deadline": _public_deadline(case),
         **forms,
     }
+    shown = [forms.get("pin_form"), *forms.get("actions", {}).values()]
+    context["has_errors"] = any(form is not None and form.errors for form in shown)
     if verified:
         context["events"] = (
             case.events.filter(is_public=True)

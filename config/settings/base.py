@@ -66,6 +66,8 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF does); after the locale, so the 413 speaks Swahili.
     "config.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After LocaleMiddleware so its 400 page speaks the visitor's language.
+    "config.middleware.UnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

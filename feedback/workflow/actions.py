@@ -37,6 +37,8 @@ class Param:
     required: bool = True
     choices: tuple = ()
     help_text: str = ""
+    # What to tell a person who left it out or chose something not on offer.
+    missing: str = ""
 
 
 def handling_institution(case: Case) -> Institution:
@@ -250,7 +252,13 @@ ACTIONS: dict[str, Action] = {
             _("reject"),
             _("Reject"),
             (
-                Param("reason", "choice", _("Reason"), choices=REJECTION_CHOICES),
+                Param(
+                    "reason",
+                    "choice",
+                    _("Reason"),
+                    choices=REJECTION_CHOICES,
+                    missing=_("Choose why the case is rejected."),
+                ),
                 Param(
                     "duplicate_of",
                     "case",
@@ -270,7 +278,12 @@ ACTIONS: dict[str, Action] = {
             _("refer"),
             _("Refer to another institution"),
             (
-                Param("to", "institution", _("Refer to")),
+                Param(
+                    "to",
+                    "institution",
+                    _("Refer to"),
+                    missing=_("Choose the institution that should handle this case."),
+                ),
                 Param("reason", "text", _("Why it belongs there")),
             ),
             tells_citizen=True,
@@ -295,7 +308,14 @@ ACTIONS: dict[str, Action] = {
             _("assigned"),
             _("assign"),
             _("Assign to an officer"),
-            (Param("officer", "officer", _("Officer")),),
+            (
+                Param(
+                    "officer",
+                    "officer",
+                    _("Officer"),
+                    missing=_("Assign the case to an officer who works on it."),
+                ),
+            ),
         ),
         Action(
             "interim_reply",
@@ -306,7 +326,12 @@ ACTIONS: dict[str, Action] = {
             _("send an interim reply on"),
             _("Interim reply: the deadline will be missed"),
             (
-                Param("expected_by", "date", _("Answer expected by")),
+                Param(
+                    "expected_by",
+                    "date",
+                    _("Answer expected by"),
+                    missing=_("Give the date by which the citizen can expect an answer."),
+                ),
                 Param("message", "text", _("Why more time is needed")),
             ),
             guard=_before_deadline,
@@ -413,7 +438,11 @@ ACTIONS: dict[str, Action] = {
             _("Rate the outcome"),
             (
                 Param(
-                    "score", "score", _("How satisfied are you with the outcome?"), choices=SCORES
+                    "score",
+                    "score",
+                    _("How satisfied are you with the outcome?"),
+                    choices=SCORES,
+                    missing=_("Choose how satisfied you are."),
                 ),
                 Param("comment", "text", _("Comment (optional)"), required=False),
             ),

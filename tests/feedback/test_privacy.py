@@ -64,6 +64,6 @@ def test_citizen_deletes_their_contact_details_from_the_tracking_page(client):
     _prove(client, case)
     url = f"/en/feedback/track/{case.reference}/"
     assert "Delete my contact details" in client.get(url).content.decode()
-    assert client.post(url, {"action": "erase"}).status_code == 302
+    assert client.post(url, {"action": "erase", "confirm": "yes"}).status_code == 302
     assert Contact.objects.get(case=case).erased_at is not None
     assert "Delete my contact details" not in client.get(url).content.decode()

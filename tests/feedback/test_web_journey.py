@@ -57,7 +57,7 @@ def test_errors_are_listed_at_top_and_beside_fields_and_nothing_typed_is_lost(cl
     assert response.status_code == 400
     html = response.content.decode()
     assert 'class="error-summary"' in html
-    assert html.count("This field is required.") == 2  # in the summary and beside the field
+    assert html.count("Enter a short title, such as") == 2  # in the summary and beside the field
     assert "Enter a phone number such as" in html
     assert "Bili ya mwezi Machi ni mara mbili ya kawaida." in html  # description kept
     assert 'value="12"' in html  # the wrong phone is shown back for correction
