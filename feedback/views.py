@@ -271,8 +271,9 @@ def _citizen_action(request, case, action):
     form = forms.get(action)
     if form is None:
         # Not open to the citizen now (a double click on a case that moved on, or a forged
-        # action): say so, and show the page as it is.
-        messages.error(request, _("That is no longer possible on this case."))
+        # action): say why, and show the case as it is now.
+        refused = workflow.refusal(action, case, actor) if action in workflow.ACTIONS else None
+        messages.error(request, refused.message if refused else _("That action does not exist."))
         return None, {"actions": forms}, 409
     if not form.is_valid():
         return None, {"actions": forms}, 400

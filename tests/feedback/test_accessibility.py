@@ -180,7 +180,9 @@ def test_an_interim_reply_and_an_appeal_show_their_own_dates(client):
     html = client.get(f"/en/feedback/track/{case.reference}/").content.decode()
     assert "Answer now expected by (after an interim reply)" in html
     closed = case_in(Status.CLOSED)
-    workflow.appeal(closed, by=workflow.CITIZEN, reason="The answer ignores my receipts.")
+    workflow.appeal(
+        closed, by=workflow.citizen_of(closed), reason="The answer ignores my receipts."
+    )
     url = _verified_client(client, closed)
     assert "Appeal decision due by" in client.get(url).content.decode()
 
