@@ -715,7 +715,7 @@ def _submit_new(
             attachment.event = event
             attachment.draft = None
             attachment.save()
-        notifications.case_submitted(case, pin)
+        notifications.case_submitted(case, event)
     return Submission(case=case, pin=pin)
 
 

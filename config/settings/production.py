@@ -1,11 +1,20 @@
 """Production: PostgreSQL, Elasticsearch, a task worker, SMTP and SMS; no unsafe settings."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, env_bool
-from config.settings.guards import check_production_settings
+from config.settings.base import (
+    ALLOW_CONSOLE_MESSAGES,
+    EMAIL_BACKEND,
+    SECRET_KEY,
+    SMS_BACKEND,
+    env_bool,
+)
+from config.settings.guards import check_message_backends, check_production_settings
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
+check_message_backends(
+    email_backend=EMAIL_BACKEND, sms_backend=SMS_BACKEND, allow_console=ALLOW_CONSOLE_MESSAGES
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
