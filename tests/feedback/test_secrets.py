@@ -3,10 +3,14 @@ carry ids, erasure reaches every store, and a lost PIN can be replaced through t
 file, never on screen."""
 
 import logging
+import os
 import re
 import sqlite3
+import subprocess
+import sys
 from datetime import timedelta
 from importlib import import_module
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -319,19 +323,35 @@ def test_a_refused_new_pin_leaves_the_old_one_working_and_is_retried(task_queue,
 # SQLite in development: wait for the lock, and never a 500 for it.
 
 
-def test_sqlite_waits_for_the_write_lock_in_wal_mode(tmp_path, settings):
-    from django.db.backends.sqlite3.base import DatabaseWrapper
+PRAGMAS = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    print(cursor.execute("PRAGMA journal_mode").fetchone()[0])
+    print(cursor.execute("PRAGMA busy_timeout").fetchone()[0])
+print(connection.transaction_mode)
+"""
 
-    from config.settings import base
 
-    options = base.DATABASES["default"]["OPTIONS"]
-    assert base.DATABASES["default"]["ENGINE"].endswith("sqlite3"), "run without DATABASE_URL"
-    wrapper = DatabaseWrapper({**base.DATABASES["default"], "NAME": str(tmp_path / "db.sqlite3")})
-    with wrapper.cursor() as cursor:
-        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert cursor.execute("PRAGMA busy_timeout").fetchone() == (options["timeout"] * 1000,)
-    assert options["transaction_mode"] == "IMMEDIATE"
-    wrapper.close()
+def test_sqlite_waits_for_the_write_lock_in_wal_mode(tmp_path):
+    # A fresh process, as `make run` starts one: the options depend on DATABASE_URL, which the
+    # suite itself may point at PostgreSQL.
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", PRAGMAS],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]
 
 
 def test_database_is_locked_answers_503_with_retry_after(tmp_path):
