@@ -1,10 +1,13 @@
-"""Refuse request parameters that could not be read or stored: a clear 400, never a 500."""
+"""Site-wide request handling that belongs to no one app: refuse input that could not be
+read or stored (a clear 400, never a 500), and answer 503 when SQLite is busy."""
 
 from collections.abc import Callable
 
 from django.core.exceptions import BadRequest
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 # Django decodes parameters with errors="replace": bytes that are not valid in the declared
 # charset (or UTF-8) arrive as U+FFFD, so the text is already damaged. A browser posting our
@@ -64,3 +67,24 @@ class UnreadableInputMiddleware:
         if unreadable:
             return render(request, "400_unreadable.html", status=400)
         return self.get_response(request)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseBusyMiddleware:
+    """On the development SQLite file a writer can still time out waiting for the lock:
+    answer 503 with Retry-After (nothing was saved, try again) rather than a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not (isinstance(exception, OperationalError) and "database is locked" in str(exception)):
+            return None
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from feedback import workflow
 from feedback.drafts import purge_stale_drafts
 from feedback.models import Case, Status
-from feedback.privacy import erase_expired_contacts
+from feedback.privacy import erase_expired_contacts, prune_expired_records
 
 logger = logging.getLogger(__name__)
 
@@ -93,12 +93,17 @@ def _erase_contacts(now, result):
     result.counts["contacts_erased"] += erase_expired_contacts(now)
 
 
+def _prune_records(now, result):
+    result.counts["pruned"] += prune_expired_records(now)
+
+
 STEPS = [
     ("escalate overdue cases", _escalate_overdue),
     ("close resolved cases", _close_expired),
     ("escalate late appeals", _escalate_late_appeals),
     ("delete abandoned drafts", _purge_drafts),
     ("erase expired contact details", _erase_contacts),
+    ("delete finished task rows and expired sessions", _prune_records),
 ]
 
 

@@ -49,3 +49,21 @@ def check_audit_chain_key(*, audit_chain_key: str, secret_key: str) -> None:
         raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters of random text.")
     if audit_chain_key == secret_key:
         raise ImproperlyConfigured("AUDIT_CHAIN_KEY must differ from SECRET_KEY.")
+
+
+CONSOLE_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "feedback.sms.ConsoleSMSBackend",
+}
+
+
+def check_message_backends(*, email_backend: str, sms_backend: str, allow_console: bool) -> None:
+    """Refuse console e-mail or SMS in production: they print every PIN, phone number and
+    address to the log. A deliberate ALLOW_CONSOLE_MESSAGES=1 lets a staging site run them."""
+    chosen = CONSOLE_BACKENDS & {email_backend, sms_backend}
+    if chosen and not allow_console:
+        raise ImproperlyConfigured(
+            f"{', '.join(sorted(chosen))} would print PINs and contact details to the log: "
+            "set EMAIL_HOST and SMS_BACKEND to real gateways, or ALLOW_CONSOLE_MESSAGES=1 "
+            "on purpose."
+        )

@@ -1,9 +1,18 @@
 """Production: PostgreSQL, Elasticsearch, a task worker, SMTP and SMS; no unsafe settings."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import AUDIT_CHAIN_KEY, CACHES, SECRET_KEY, env_bool
+from config.settings.base import (
+    ALLOW_CONSOLE_MESSAGES,
+    AUDIT_CHAIN_KEY,
+    CACHES,
+    EMAIL_BACKEND,
+    SECRET_KEY,
+    SMS_BACKEND,
+    env_bool,
+)
 from config.settings.guards import (
     check_audit_chain_key,
+    check_message_backends,
     check_production_settings,
     check_shared_cache,
 )
@@ -11,6 +20,9 @@ from config.settings.guards import (
 DEBUG = env_bool("DJANGO_DEBUG", False)
 check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
 check_audit_chain_key(audit_chain_key=AUDIT_CHAIN_KEY, secret_key=SECRET_KEY)
+check_message_backends(
+    email_backend=EMAIL_BACKEND, sms_backend=SMS_BACKEND, allow_console=ALLOW_CONSOLE_MESSAGES
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

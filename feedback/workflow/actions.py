@@ -64,8 +64,6 @@ class Action:
     params: tuple[Param, ...] = ()
     scope: Callable[[Case], Institution] = handling_institution
     guard: Guard | None = None
-    # Who is told by the case's own channel (SMS or e-mail) when the action happens.
-    tells_citizen: bool = False
     # What a citizen reads once their action is done.
     thanks: str = ""
 
@@ -175,7 +173,6 @@ ACTIONS: dict[str, Action] = {
             _("acknowledge"),
             _("Acknowledge"),
             (_message(_("Message")),),
-            tells_citizen=True,
         ),
         Action(
             "request_information",
@@ -186,7 +183,6 @@ ACTIONS: dict[str, Action] = {
             _("request information on"),
             _("Ask the citizen for information"),
             (Param("question", "text", _("What do you need from the citizen?")),),
-            tells_citizen=True,
         ),
         Action(
             "receive_information",
@@ -217,7 +213,6 @@ ACTIONS: dict[str, Action] = {
             _("resolve"),
             _("Resolve with a response"),
             (Param("response", "text", _("Response the citizen will read")),),
-            tells_citizen=True,
         ),
         Action(
             "close",
@@ -267,7 +262,6 @@ ACTIONS: dict[str, Action] = {
                 ),
                 Param("explanation", "text", _("Explanation for the citizen")),
             ),
-            tells_citizen=True,
         ),
         Action(
             "refer",
@@ -286,7 +280,6 @@ ACTIONS: dict[str, Action] = {
                 ),
                 Param("reason", "text", _("Why it belongs there")),
             ),
-            tells_citizen=True,
         ),
         Action(
             "escalate",
@@ -298,7 +291,6 @@ ACTIONS: dict[str, Action] = {
             _("Escalate to the level above"),
             (Param("reason", "text", _("Why it is escalated")),),
             guard=_can_climb,
-            tells_citizen=True,
         ),
         Action(
             "assign",
@@ -335,7 +327,6 @@ ACTIONS: dict[str, Action] = {
                 Param("message", "text", _("Why more time is needed")),
             ),
             guard=_before_deadline,
-            tells_citizen=True,
         ),
         Action(
             "appeal",
@@ -356,7 +347,6 @@ ACTIONS: dict[str, Action] = {
                 ),
             ),
             guard=_appeal_open,
-            tells_citizen=True,
             thanks=_("Your appeal was received by the level above."),
         ),
         # Heard by the level above: its leaders decide, not the staff whose answer is appealed.
@@ -370,7 +360,6 @@ ACTIONS: dict[str, Action] = {
             _("Uphold the appeal: reopen the case at this level"),
             (Param("response", "text", _("Reasons for the decision")),),
             scope=appeal_institution,
-            tells_citizen=True,
         ),
         Action(
             "dismiss_appeal",
@@ -382,7 +371,6 @@ ACTIONS: dict[str, Action] = {
             _("Dismiss the appeal: the outcome stands"),
             (Param("response", "text", _("Reasons for the decision")),),
             scope=appeal_institution,
-            tells_citizen=True,
         ),
         # An appeal left undecided past its deadline climbs like a case does.
         Action(
@@ -396,7 +384,6 @@ ACTIONS: dict[str, Action] = {
             (Param("reason", "text", _("Why it is escalated")),),
             scope=appeal_institution,
             guard=_appeal_can_climb,
-            tells_citizen=True,
         ),
         # Messages and marks that leave the status as it is.
         Action(

@@ -218,7 +218,7 @@ def _register(case: Case, contact: ContactDetails | None, attachments) -> str:
             attachment.event = event
             attachment.draft = None
             attachment.save()
-        notifications.case_submitted(case, pin)
+        notifications.case_submitted(case, event)
     return pin
 
 
