@@ -34,25 +34,11 @@ def postgres():
 
 
 def _submit_in_threads(count_per_thread: int) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
+    def submit_some():
+        for _ in range(count_per_thread):
+            submit_case(contact=None)
 
-    def worker():
-        try:
-            start.wait()
-            for _ in range(count_per_thread):
-                submit_case(contact=None)
-        except BaseException as error:  # reported by the test, not lost in the thread
-            errors.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return _in_threads(*[submit_some] * THREADS)
 
 
 def test_concurrent_submissions_never_share_a_reference(postgres):

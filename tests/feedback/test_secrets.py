@@ -26,7 +26,8 @@ from django_tasks_db.models import DBTaskResult
 from config.middleware import DatabaseBusyMiddleware
 from feedback import privacy, sms, tasks, workflow
 from feedback.models import Case
-from tests.feedback.factories import submit_case, water_service
+from tests.feedback.factories import submit_case
+from tests.feedback.test_web_journey import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -52,19 +53,6 @@ def run_worker():
     for row in DBTaskResult.objects.ready().order_by("enqueued_at"):
         row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
         row.set_successful(None)
-
-
-def form_data(**overrides):
-    data = {
-        "kind": "complaint",
-        "service": water_service().pk,
-        "subject": "Bili ya maji imeongezeka",
-        "description": "Bili ya mwezi Machi ni mara mbili ya kawaida.",
-        "phone": "0712 345 678",
-        "notify_by": "sms",
-    }
-    data.update(overrides)
-    return data
 
 
 def send_through_the_web(client, **overrides):
