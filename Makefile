@@ -32,7 +32,7 @@ messages: $(INSTALLED)
 
 # Re-extract strings after changing code or templates (needs GNU gettext's xgettext).
 makemessages: $(INSTALLED)
-	$(MANAGE) makemessages --locale sw --ignore '.venv/*' --ignore 'staticfiles/*' --no-obsolete
+	$(MANAGE) makemessages --locale sw --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'node_modules/*' --ignore 'tests/*' --no-obsolete
 
 migrate: $(INSTALLED) messages
 	$(MANAGE) migrate --no-input

@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.health import healthz
+from feedback.transparency import audit_chain_heads, audit_chain_heads_text
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,4 +20,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)
+urlpatterns += i18n_patterns(
+    path("audit-chain/", audit_chain_heads, name="audit_chain"),
+    path("audit-chain.txt", audit_chain_heads_text, name="audit_chain_text"),
+    path("", include(wagtail_urls)),
+    prefix_default_language=True,
+)

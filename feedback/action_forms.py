@@ -34,6 +34,12 @@ class CaseReferenceField(forms.CharField):
 
 def _field(param: Param) -> forms.Field:
     common = {"label": param.label, "required": param.required, "help_text": param.help_text}
+    if param.missing:
+        common["error_messages"] = {
+            "required": param.missing,
+            "invalid_choice": param.missing,
+            "invalid": param.missing,
+        }
     if param.kind == "text":
         # Whether a text may be empty is the workflow's rule, and it says why in its words.
         common["required"] = False

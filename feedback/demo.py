@@ -4,10 +4,13 @@ Every function here is idempotent: it finds what already exists by its natural k
 (short code, service code, username) and only creates what is missing.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks.backends.dummy import DummyBackend
 
 from feedback.models import CharterTerm, Institution, Kind, Role, Service
 from feedback.roles import assign_role
@@ -847,6 +850,23 @@ def _seed_one_case(index, rng, services, staff, now):
     return case
 
 
+@contextmanager
+def _notifications_discarded():
+    """Route queued tasks to django-tasks' dummy backend, in this thread, for the block.
+
+    Swaps the default backend itself rather than the TASKS setting: changing settings at run
+    time is a test tool (django.test), and the swap touches nothing other threads can see.
+    """
+    previous = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    task_backends[DEFAULT_TASK_BACKEND_ALIAS] = DummyBackend(
+        alias=DEFAULT_TASK_BACKEND_ALIAS, params={}
+    )
+    try:
+        yield
+    finally:
+        task_backends[DEFAULT_TASK_BACKEND_ALIAS] = previous
+
+
 def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     """Add demo cases until there are `count`, each driven through the workflow itself.
 
@@ -854,7 +874,6 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     """
     import random
 
-    from django.test.utils import override_settings
     from django.utils import timezone
 
     from feedback.models import Case
@@ -867,8 +886,7 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     # The administrator handles cases of every institution, so one account drives them all.
     staff = {name: User.objects.get(username=name) for name in ("admin", "agent")}
     now = timezone.now()
-    dummy = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    with override_settings(TASKS=dummy):
+    with _notifications_discarded():
         for index in range(existing, count):
             with transaction.atomic():
                 _seed_one_case(index, random.Random(index), services, staff, now)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from feedback import workflow
 from feedback.drafts import purge_stale_drafts
 from feedback.models import Case, Status
-from feedback.privacy import erase_expired_contacts
+from feedback.privacy import erase_expired_contacts, prune_expired_records
 
 logger = logging.getLogger(__name__)
 
@@ -50,39 +50,34 @@ def _each(cases: Iterable[Case], act: Callable[[Case], object], result: SweepRes
             result.counts[done] += 1
 
 
-def _escalate_overdue(now, result):
+def _each_case(select, act, done: str):
+    """A step that takes one workflow action on every case a query selects."""
+
+    def step(now, result):
+        _each(select(now).iterator(), lambda case: act(case, now), result, done)
+
+    return step
+
+
+def _escalate(case, now):
     reason = _("Deadline passed without an answer.")
-    cases = overdue_cases(now).select_related("institution", "escalated_to")
-    _each(
-        cases.iterator(),
-        lambda case: workflow.escalate(case, by=workflow.SYSTEM, reason=reason, now=now),
-        result,
-        "escalated",
-    )
+    return workflow.escalate(case, by=workflow.SYSTEM, reason=reason, now=now)
 
 
-def _close_expired(now, result):
+def _close(case, now):
     message = _("Closed: the time to reopen passed without a reply.")
-    cases = Case.objects.filter(status=Status.RESOLVED, reopen_until__lt=now)
-    _each(
-        cases.iterator(),
-        lambda case: workflow.close(case, by=workflow.SYSTEM, message=message, now=now),
-        result,
-        "closed",
-    )
+    return workflow.close(case, by=workflow.SYSTEM, message=message, now=now)
 
 
-def _escalate_late_appeals(now, result):
+def _escalate_appeal(case, now):
     reason = _("The appeal was not decided in time.")
-    cases = Case.objects.filter(
+    return workflow.escalate_appeal(case, by=workflow.SYSTEM, reason=reason, now=now)
+
+
+def _late_appeals(now):
+    return Case.objects.filter(
         status=Status.APPEALED, appeal__due__lt=now, appeal__decided_at__isnull=True
     ).select_related("appeal__institution")
-    _each(
-        cases.iterator(),
-        lambda case: workflow.escalate_appeal(case, by=workflow.SYSTEM, reason=reason, now=now),
-        result,
-        "appeals_escalated",
-    )
 
 
 def _purge_drafts(now, result):
@@ -93,12 +88,31 @@ def _erase_contacts(now, result):
     result.counts["contacts_erased"] += erase_expired_contacts(now)
 
 
+def _prune_records(now, result):
+    result.counts["pruned"] += prune_expired_records(now)
+
+
 STEPS = [
-    ("escalate overdue cases", _escalate_overdue),
-    ("close resolved cases", _close_expired),
-    ("escalate late appeals", _escalate_late_appeals),
+    (
+        "escalate overdue cases",
+        _each_case(
+            lambda now: overdue_cases(now).select_related("institution", "escalated_to"),
+            _escalate,
+            "escalated",
+        ),
+    ),
+    (
+        "close resolved cases",
+        _each_case(
+            lambda now: Case.objects.filter(status=Status.RESOLVED, reopen_until__lt=now),
+            _close,
+            "closed",
+        ),
+    ),
+    ("escalate late appeals", _each_case(_late_appeals, _escalate_appeal, "appeals_escalated")),
     ("delete abandoned drafts", _purge_drafts),
     ("erase expired contact details", _erase_contacts),
+    ("delete finished task rows and expired sessions", _prune_records),
 ]
 
 

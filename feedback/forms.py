@@ -23,6 +23,12 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(item, initial) for item in files]
 
 
+class TelInput(forms.TextInput):
+    """A phone number: phones show their dial pad, browsers offer the number they know."""
+
+    input_type = "tel"
+
+
 class InstitutionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         # Indent by depth so the tree reads as a tree in a plain <select>.
@@ -43,14 +49,22 @@ def normalise_phone(raw: str) -> str:
 
 
 class FeedbackForm(forms.Form):
+    # Each message says what to do, in the field's own words; Django's generic ones do not.
     kind = forms.ChoiceField(
-        label=_("What kind of feedback is it?"), choices=Kind.choices, widget=forms.RadioSelect
+        label=_("What kind of feedback is it?"),
+        choices=Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose what kind of feedback it is."),
+            "invalid_choice": _("Choose what kind of feedback it is."),
+        },
     )
     service = ServiceChoiceField(
         label=_("Which service is it about?"),
         queryset=Service.objects.none(),
         required=False,
         empty_label=_("Not sure / another service"),
+        error_messages={"invalid_choice": _("Choose a service from the list.")},
     )
     institution = InstitutionChoiceField(
         label=_("Which institution?"),
@@ -58,36 +72,75 @@ class FeedbackForm(forms.Form):
         required=False,
         empty_label=_("I don't know: please route it for me"),
         help_text=_("Leave this if you chose a service above, or if you are not sure."),
+        error_messages={"invalid_choice": _("Choose an institution from the list.")},
     )
     area = InstitutionChoiceField(
         label=_("Region or district where it happened"),
         queryset=Institution.objects.none(),
         required=False,
         empty_label=_("Not applicable"),
+        error_messages={"invalid_choice": _("Choose a region or district from the list.")},
     )
     location = forms.CharField(
-        label=_("Place (office, street, village)"), max_length=200, required=False
+        label=_("Place (office, street, village)"),
+        max_length=200,
+        required=False,
+        error_messages={"max_length": _("Keep the place to 200 characters or fewer.")},
     )
-    subject = forms.CharField(label=_("Short title"), max_length=200)
+    subject = forms.CharField(
+        label=_("Short title"),
+        max_length=200,
+        error_messages={
+            "required": _("Enter a short title, such as “Water bill too high”."),
+            "max_length": _("Keep the title to 200 characters or fewer."),
+        },
+    )
     description = forms.CharField(
         label=_("What happened?"),
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=5000,
         help_text=_("Dates, places and receipt numbers help the institution answer you."),
+        error_messages={
+            "required": _("Describe what happened."),
+            "max_length": _("Keep the description to 5000 characters or fewer."),
+        },
     )
     files = MultipleFileField(
         label=_("Photos or documents (optional)"),
         required=False,
         help_text=_("Up to 3 files: JPEG, PNG, WebP or PDF, at most 5 MB each."),
     )
-    name = forms.CharField(label=_("Your name (optional)"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Phone number (optional)"), max_length=30, required=False)
-    email = forms.EmailField(label=_("E-mail address (optional)"), required=False)
+    name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"max_length": _("Keep your name to 200 characters or fewer.")},
+    )
+    phone = forms.CharField(
+        label=_("Phone number (optional)"),
+        max_length=30,
+        required=False,
+        widget=TelInput(attrs={"autocomplete": "tel"}),
+        error_messages={
+            "max_length": _("Enter a phone number such as 0712 345 678 or +255 712 345 678.")
+        },
+    )
+    email = forms.EmailField(
+        label=_("E-mail address (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={"invalid": _("Enter an e-mail address such as amina@example.com.")},
+    )
     notify_by = forms.ChoiceField(
         label=_("How should we send you updates?"),
         choices=NotifyBy.choices,
         initial=NotifyBy.SMS,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose how we should send you updates."),
+            "invalid_choice": _("Choose how we should send you updates."),
+        },
     )
     consent_to_publish = forms.BooleanField(
         label=_("You may publish the outcome without my personal details"),
@@ -116,25 +169,23 @@ class FeedbackForm(forms.Form):
             workflow.route(data.get("institution"), data.get("service"))
         except workflow.WorkflowError as error:
             self.add_error("service", error.message)
-        notify_by = data.get("notify_by")
-        if (
-            not data.get("phone")
-            and not data.get("email")
-            and not self.errors.keys()
-            & {
-                "phone",
-                "email",
-            }
-        ):
-            # Nothing to reach them by: an anonymous case, not a form error.
-            data["notify_by"] = notify_by = NotifyBy.NONE
-        if notify_by == NotifyBy.SMS and not data.get("phone") and "phone" not in self.errors:
-            self.add_error(
-                "phone", _("Give a phone number for SMS updates, or choose another way.")
-            )
-        if notify_by == NotifyBy.EMAIL and not data.get("email") and "email" not in self.errors:
-            self.add_error("email", _("Give an e-mail address for updates, or choose another way."))
+        if "notify_by" in data:
+            data["notify_by"] = self._reachable_by(data["notify_by"])
         return data
+
+    def _reachable_by(self, chosen: str) -> str:
+        """The way to send updates that the citizen can actually be reached on (the intake
+        rule). SMS is preselected, so a citizen who gives only an e-mail address would
+        otherwise be told off about the optional phone field. A field with an error counts
+        as given, so its own error is what they see."""
+
+        def given(name):
+            return self.cleaned_data.get(name) or ("?" if name in self.errors else "")
+
+        contact = workflow.ContactDetails(
+            phone=given("phone"), email=given("email"), notify_by=chosen
+        )
+        return contact.reachable_by()
 
     def routed_institution(self) -> Institution:
         """Where the case goes: the chosen institution, the service's, or screening."""
@@ -167,6 +218,7 @@ class ReferenceForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("The 10 digits you received when you gave feedback."),
+        error_messages={"required": _("Enter your reference number.")},
     )
 
     def clean_reference(self):
@@ -183,4 +235,9 @@ class PinForm(forms.Form):
         min_length=4,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         help_text=_("The PIN you received with your reference number."),
+        error_messages={
+            "required": _("Enter your PIN."),
+            "min_length": _("Enter the whole PIN: it has 4 to 6 digits."),
+            "max_length": _("Enter the whole PIN: it has 4 to 6 digits."),
+        },
     )

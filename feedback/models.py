@@ -7,12 +7,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node
 
-from feedback.audit import AuditChainHead, ChainedHistoricalRecord
+from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
 
-__all__ = ["AuditChainHead"]  # registered here so Django sees the model
+__all__ = ["AuditChainHead", "PublishedChainHead"]  # registered here so Django sees them
 
 keypad_code = RegexValidator(
     r"^[0-9]{1,6}$", _("Use 1 to 6 digits, so it can be typed on a keypad.")
@@ -66,7 +65,7 @@ class Institution(MP_Node, BilingualName):
     )
     acronym = models.CharField(_("acronym"), max_length=20, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     node_order_by = ["name"]
 
@@ -99,7 +98,7 @@ class Service(BilingualName):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
     )
     is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     class Meta:
         verbose_name = _("service")
@@ -130,7 +129,7 @@ class CharterTerm(models.Model):
     resolve_days = models.PositiveSmallIntegerField(
         _("working days to resolve"), validators=[MinValueValidator(1)]
     )
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     class Meta:
         verbose_name = _("charter term")
@@ -175,7 +174,7 @@ class StaffProfile(models.Model):
         ),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     class Meta:
         verbose_name = _("staff profile")
@@ -382,7 +381,7 @@ class Case(models.Model):
     )
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
 
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     objects = CaseQuerySet.as_manager()
 
@@ -472,9 +471,7 @@ class Contact(models.Model):
     )
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
     # The chain must survive erasure, so personal data never enters the history tables.
-    history = HistoricalRecords(
-        bases=[ChainedHistoricalRecord], excluded_fields=["name", "phone", "email"]
-    )
+    history = chained_history(excluded_fields=["name", "phone", "email"])
 
     class Meta:
         verbose_name = _("contact")
@@ -518,7 +515,7 @@ class CaseEvent(models.Model):
     body = models.TextField(_("text"), blank=True)
     is_public = models.BooleanField(_("visible to the citizen"), default=True)
     created_at = models.DateTimeField(_("time"))
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     class Meta:
         verbose_name = _("case event")
@@ -562,7 +559,7 @@ class Appeal(models.Model):
         verbose_name=_("decided by"),
     )
     response = models.TextField(_("reasons for the decision"), blank=True)
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     class Meta:
         verbose_name = _("appeal")
@@ -609,7 +606,7 @@ class Attachment(models.Model):
     content_type = models.CharField(_("type"), max_length=100)
     size = models.PositiveIntegerField(_("size in bytes"))
     uploaded_at = models.DateTimeField(_("uploaded"))
-    history = HistoricalRecords(bases=[ChainedHistoricalRecord])
+    history = chained_history()
 
     class Meta:
         verbose_name = _("attachment")

@@ -1,17 +1,33 @@
 """What the citizen (and the level above) is told when a case changes, in the citizen's language.
 
 Messages go out on the channel the citizen used: SMS for USSD and SMS cases, otherwise SMS or
-e-mail as the citizen chose. Each is queued with the change that caused it (feedback.tasks).
+e-mail as the citizen chose. Each is queued with the change that caused it as a task holding
+ids only; the text is written, and the contact looked up, when the task runs (feedback.tasks).
+A contact erased in between is simply not written to.
 """
 
 from django.apps import apps
 from django.conf import settings
+from django.core.mail import send_mail
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from feedback import references
-from feedback.models import Appeal, Case, Channel, Contact, NotifyBy, Role, StaffProfile, Status
-from feedback.tasks import deliver_email, deliver_sms, enqueue_with_change
+from feedback.models import (
+    Appeal,
+    Case,
+    CaseEvent,
+    Channel,
+    Contact,
+    Institution,
+    NotifyBy,
+    Role,
+    StaffProfile,
+    Status,
+)
+from feedback.sms import send_sms
+from feedback.tasks import deliver_or_retry, enqueue_with_change
 
 SMS_TEXT_LIMIT = 300  # two concatenated SMS parts; longer answers are on the tracking page
 
@@ -117,56 +133,121 @@ def _messages(case: Case, action: str, body: str) -> str | None:
 
 
 def _reachable_contact(case: Case) -> Contact | None:
-    try:
-        contact = case.contact
-    except Contact.DoesNotExist:
-        return None
-    return None if contact.erased_at else contact
+    contact = Contact.objects.filter(case=case, erased_at=None).first()
+    return contact if contact is not None and (contact.phone or contact.email) else None
 
 
-def _send_to_citizen(case: Case, text: str, subject: str) -> None:
-    contact = _reachable_contact(case)
+def _by_sms(case: Case, contact: Contact) -> bool:
+    """Phone-first: USSD and SMS cases are answered by SMS whatever else was given."""
+    return bool(contact.phone) and (
+        case.channel in (Channel.USSD, Channel.SMS) or contact.notify_by == NotifyBy.SMS
+    )
+
+
+def _wants_updates(case: Case, contact: Contact | None) -> bool:
     if contact is None:
+        return False
+    return _by_sms(case, contact) or (contact.notify_by == NotifyBy.EMAIL and bool(contact.email))
+
+
+def _send(case: Case, contact: Contact, text: str, subject: str) -> None:
+    """Hand one message to the gateway now (inside a task); e-mails carry the tracking link."""
+    if _by_sms(case, contact):
+        send_sms(contact.phone, text[:SMS_TEXT_LIMIT])
+    else:
+        send_mail(subject, f"{text}\n\n{tracking_url(case)}", None, [contact.email])
+
+
+def _submitted_text(case: Case) -> str:
+    # The PIN was shown once on screen and is kept nowhere readable: the message gives the
+    # reference, and the way to a new PIN for a citizen who lost it.
+    return _(
+        "Mrejesho: we received your %(kind)s for %(place)s. Reference %(ref)s. Keep it with "
+        "the PIN you were shown. Lost the PIN? Ask for a new one at %(url)s"
+    ) % {
+        "kind": case.get_kind_display().lower(),
+        "place": case.institution,
+        "ref": references.format_reference(case.reference),
+        "url": tracking_url(case),
+    }
+
+
+def _citizen_text(case: Case, action: str, event: CaseEvent | None) -> tuple[str, str] | None:
+    """(text, e-mail subject) for one event, in the active language; None if not told."""
+    if action == "submit":
+        return _submitted_text(case), _("Your feedback %(ref)s") % {"ref": case.reference}
+    text = _messages(case, action, event.body if event else "")
+    if text is None:
+        return None
+    return text, _("Update on your feedback %(ref)s") % {"ref": case.reference}
+
+
+@task()
+def notify_citizen(case_id: int, action: str, event_id: int | None = None, attempt: int = 1):
+    """Tell the citizen of one event, written now in their language, on their channel."""
+
+    def deliver():
+        case = Case.objects.select_related("institution", "escalated_to").filter(pk=case_id)
+        case = case.first()
+        contact = _reachable_contact(case) if case is not None else None
+        if not _wants_updates(case, contact):
+            return  # erased, or asked for no updates, since the change was queued
+        event = CaseEvent.objects.filter(pk=event_id, case=case).first() if event_id else None
+        with translation.override(case.language):
+            message = _citizen_text(case, action, event)
+            if message is not None:
+                _send(case, contact, *message)
+
+    deliver_or_retry(
+        notify_citizen, attempt, deliver, case_id=case_id, action=action, event_id=event_id
+    )
+
+
+def _queue_for_citizen(case: Case, action: str, event: CaseEvent | None) -> None:
+    if not _wants_updates(case, _reachable_contact(case)):
         return
-    by_sms = case.channel in (Channel.USSD, Channel.SMS) or contact.notify_by == NotifyBy.SMS
-    if by_sms and contact.phone:
-        enqueue_with_change(deliver_sms, contact.phone, text[:SMS_TEXT_LIMIT])
-    elif contact.notify_by == NotifyBy.EMAIL and contact.email:
-        body = f"{text}\n\n{tracking_url(case)}"
-        enqueue_with_change(deliver_email, [contact.email], subject, body)
-
-
-def case_submitted(case: Case, pin: str) -> None:
     with translation.override(case.language):
-        text = _(
-            "Mrejesho: we received your %(kind)s for %(place)s. Reference %(ref)s, PIN %(pin)s. "
-            "Keep them to follow your case."
-        ) % {
-            "kind": case.get_kind_display().lower(),
-            "place": case.institution,
-            "ref": references.format_reference(case.reference),
-            "pin": pin,
-        }
-        _send_to_citizen(case, text, _("Your feedback %(ref)s") % {"ref": case.reference})
+        if _citizen_text(case, action, event) is None:
+            return
+    enqueue_with_change(
+        notify_citizen, case_id=case.pk, action=action, event_id=event.pk if event else None
+    )
+
+
+def case_submitted(case: Case, event: CaseEvent | None = None) -> None:
+    _queue_for_citizen(case, "submit", event)
 
 
 def case_changed(case: Case, action: str, event) -> None:
-    with translation.override(case.language):
-        text = _messages(case, action, event.body if event else "")
-        if text is not None:
-            _send_to_citizen(
-                case, text, _("Update on your feedback %(ref)s") % {"ref": case.reference}
-            )
-    # Staff read the site's language, whatever language the citizen's request was in.
-    with translation.override(settings.LANGUAGE_CODE):
-        if action in ("escalate", "reopen"):
-            _tell_level_above(case, case.handling_institution)
-        elif action in ("appeal", "escalate_appeal"):
-            _tell_level_above(case, case.appeal.institution)
+    _queue_for_citizen(case, action, event)
+    if action in ("escalate", "reopen"):
+        level = case.handling_institution
+    elif action in ("appeal", "escalate_appeal"):
+        level = case.appeal.institution
+    else:
+        return
+    enqueue_with_change(notify_leaders, case_id=case.pk, institution_id=level.pk)
 
 
-def _tell_level_above(case: Case, level) -> None:
-    """The leaders of the level a case climbed to hear of it by e-mail, in the site language."""
+@task()
+def notify_leaders(case_id: int, institution_id: int, attempt: int = 1):
+    """The leaders of the level a case climbed to hear of it by e-mail, in the site language
+    (staff read it, whatever language the citizen's request was in)."""
+
+    def deliver():
+        case = Case.objects.select_related("institution").filter(pk=case_id).first()
+        level = Institution.objects.filter(pk=institution_id).first()
+        if case is None or level is None:
+            return
+        with translation.override(settings.LANGUAGE_CODE):
+            _tell_level_above(case, level)
+
+    deliver_or_retry(
+        notify_leaders, attempt, deliver, case_id=case_id, institution_id=institution_id
+    )
+
+
+def _tell_level_above(case: Case, level: Institution) -> None:
     recipients = list(
         StaffProfile.objects.filter(
             institution=level,
@@ -190,4 +271,24 @@ def _tell_level_above(case: Case, level) -> None:
         "level": case.escalation_level,
         "date": _date(case.appeal.due if case.status == Status.APPEALED else case.resolve_due),
     }
-    enqueue_with_change(deliver_email, recipients, subject, body)
+    send_mail(subject, body, None, recipients)
+
+
+def pin_recipient(case: Case) -> Contact | None:
+    """Where a new PIN may go: the phone or e-mail address on file, not erased."""
+    return _reachable_contact(case)
+
+
+def send_new_pin(case: Case, contact: Contact, pin: str) -> None:
+    """Hand a new PIN to the gateway at once: it is never queued, so no row ever holds it.
+    Phone-first cases get it by SMS, as their notifications; others by e-mail if given."""
+    with translation.override(case.language):
+        text = _("Mrejesho %(ref)s: your new PIN is %(pin)s. Your old PIN no longer works.") % {
+            "ref": references.format_reference(case.reference),
+            "pin": pin,
+        }
+        subject = _("Your new PIN for %(ref)s") % {"ref": case.reference}
+        if contact.phone and (_by_sms(case, contact) or not contact.email):
+            send_sms(contact.phone, text)
+        else:
+            send_mail(subject, f"{text}\n\n{tracking_url(case)}", None, [contact.email])

@@ -1,16 +1,31 @@
 """The citizen's personal data: erased on request or after the retention period, exportable.
 
-Only Contact holds personal data, and its history rows exclude it, so erasing it leaves the
-audit chain intact.
+Where it lives, and what erasure (erase_contact) and the retention sweep reach:
+- Contact (name, phone, e-mail): the one place it is kept; blanked by erasure. Its history
+  rows exclude those fields, so erasing leaves the audit chain intact.
+- SubmissionDraft: what a citizen typed before pressing "send", contact included. Deleted
+  when the case is submitted (in the same transaction), or by purge_stale_drafts.
+- Background task rows (django-tasks-db): ids only (case, event, action, institution); the
+  text and the contact are looked up when a task runs, so an erased contact is never written
+  to. Finished rows of an erased case are deleted at once, the rest after
+  TASK_RESULT_RETENTION_DAYS (prune_expired_records).
+- Sessions: a draft's token and which references the browser proved; never a PIN, phone or
+  address. Expired sessions are deleted by prune_expired_records.
+- The PIN is kept nowhere readable: shown once on the confirmation page, sent only when the
+  citizen asks for a new one (feedback.pin_recovery), stored as a keyed digest on the case.
+The case's own text (subject, description, messages) is the citizen's account of the matter,
+not contact data; it stays with the case.
 """
 
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from feedback.models import Case, CaseEvent, Contact, NotifyBy, Status
+from feedback.tasks import forget_case_tasks, prune_finished_tasks
 
 
 def erase_contact(
@@ -52,6 +67,7 @@ def erase_contact(
             is_public=False,
             created_at=now,
         )
+        forget_case_tasks(case.pk)
     return True
 
 
@@ -68,6 +84,15 @@ def erase_expired_contacts(now: datetime | None = None) -> int:
     return sum(
         erase_contact(case, reason="retention period ended", now=now) for case in expired.iterator()
     )
+
+
+def prune_expired_records(now: datetime | None = None) -> int:
+    """Delete finished task rows past TASK_RESULT_RETENTION_DAYS and expired sessions: the
+    retention sweep's share of the stores other than Contact. Returns the task rows deleted."""
+    pruned = prune_finished_tasks(now)
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
+    session_store.clear_expired()
+    return pruned
 
 
 def personal_data(case: Case) -> dict:

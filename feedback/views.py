@@ -10,18 +10,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from feedback import citizens, privacy, references, tracking, workflow
+from feedback import citizens, pin_recovery, privacy, references, tracking, workflow
 from feedback.action_forms import action_form
 from feedback.attachments import store_upload, validate_upload
 from feedback.forms import FeedbackForm, MultipleFileField, PinForm, ReferenceForm
 from feedback.models import Appeal, Case, CaseEvent, Channel, Contact, Status, SubmissionDraft
 
 DRAFT_KEY = "feedback_draft"
-SUBMITTED_KEY = "feedback_submitted"
 
 
 def _render(request, page, template, context, status=200):
@@ -45,9 +45,12 @@ def _draft(request, create: bool = False) -> SubmissionDraft | None:
 
 def _store_files(request, form, draft) -> None:
     """Keep every acceptable upload on the draft at once, so a failed form never loses one."""
-    for attachment in draft.files.filter(pk__in=request.POST.getlist("remove_file")):
-        attachment.file.delete(save=False)
-        attachment.delete()
+    # Compared as text: a tampered value names no file and is ignored rather than parsed.
+    remove = set(request.POST.getlist("remove_file"))
+    for attachment in draft.files.all():
+        if str(attachment.pk) in remove:
+            attachment.file.delete(save=False)
+            attachment.delete()
     room = settings.ATTACHMENT_MAX_FILES - draft.files.count()
     for upload in request.FILES.getlist("files"):
         if room <= 0:
@@ -96,66 +99,122 @@ def new_feedback(request, page):
 
 
 def review(request, page):
+    if request.method == "POST" and "change" not in request.POST:
+        return _send(request, page)
     draft = _draft(request)
     if draft is None or not draft.data:
+        # Back or reload after sending: the first case again, never a second one.
+        case = _sent_case(request)
+        if case is not None:
+            return _confirmation(request, page, case, pin=None)
         return HttpResponseRedirect(_url(page, request, "new/"))
     form = FeedbackForm(data=draft.data)
-    if not form.is_valid():
+    if not form.is_valid() or request.method == "POST":  # POST here is "Change"
         return HttpResponseRedirect(_url(page, request, "new/"))
-    if request.method == "POST":
-        if "change" in request.POST:
-            return HttpResponseRedirect(_url(page, request, "new/"))
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                submission = workflow.submit(
-                    kind=data["kind"],
-                    institution=form.routed_institution(),
-                    service=data["service"],
-                    area=data["area"],
-                    location=data["location"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    channel=Channel.WEB,
-                    language=get_language(),
-                    contact=workflow.ContactDetails(
-                        name=data["name"],
-                        phone=data["phone"],
-                        email=data["email"],
-                        notify_by=data["notify_by"],
-                    ),
-                    consent_to_publish=data["consent_to_publish"],
-                    attachments=list(draft.files.all()),
-                )
-                draft.delete()
-        except workflow.WorkflowError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(_url(page, request, "new/"))
-        case = submission.case
-        request.session.pop(DRAFT_KEY, None)
-        request.session[SUBMITTED_KEY] = {"reference": case.reference, "pin": submission.pin}
-        tracking.remember_proven(request.session, case.reference)
-        return HttpResponseRedirect(_url(page, request, "new/thanks/"))
     context = {"data": form.cleaned_data, "files": draft.files.all(), "form": form}
     context["institution"] = form.routed_institution()
     context["kind_label"] = dict(form.fields["kind"].choices)[form.cleaned_data["kind"]]
     return _render(request, page, "review.html", context)
 
 
-def thanks(request, page):
-    submitted = request.session.get(SUBMITTED_KEY)
-    if not submitted or not tracking.is_proven(request.session, submitted["reference"]):
-        # The PIN is shown only shortly after submitting: browsers are shared.
-        request.session.pop(SUBMITTED_KEY, None)
+def _sent_case(request) -> Case | None:
+    """The case this browser's draft became: the draft's token is its idempotency key."""
+    token = request.session.get(DRAFT_KEY)
+    if not token:
+        return None
+    return Case.objects.filter(channel=Channel.WEB, idempotency_key=token).first()
+
+
+def _send(request, page):
+    """Submit the draft once: its row is locked, and its token is the idempotency key, so a
+    double click or a retry waits for the first and answers with the same case."""
+    token = request.session.get(DRAFT_KEY)
+    try:
+        with transaction.atomic():
+            draft = (
+                SubmissionDraft.objects.select_for_update().filter(token=token).first()
+                if token
+                else None
+            )
+            form = FeedbackForm(data=draft.data) if draft is not None else None
+            if form is None or not form.is_valid():
+                submission = None
+            else:
+                submission = workflow.submit(
+                    **_submission_fields(form),
+                    attachments=list(draft.files.all()),
+                    idempotency_key=str(draft.token),
+                )
+                draft.delete()
+    except workflow.WorkflowError as error:
+        messages.error(request, error.message)
         return HttpResponseRedirect(_url(page, request, "new/"))
-    case = Case.objects.select_related("institution").get(reference=submitted["reference"])
+    if submission is None:
+        case = _sent_case(request)
+        if case is None:
+            return HttpResponseRedirect(_url(page, request, "new/"))
+        return _confirmation(request, page, case, pin=None)
+    # The draft token stays in the session: a retry of this POST finds the case by it.
+    tracking.remember_proven(request.session, submission.case.reference)
+    return _confirmation(request, page, submission.case, pin=submission.pin)
+
+
+def _submission_fields(form) -> dict:
+    data = form.cleaned_data
+    return {
+        "kind": data["kind"],
+        "institution": form.routed_institution(),
+        "service": data["service"],
+        "area": data["area"],
+        "location": data["location"],
+        "subject": data["subject"],
+        "description": data["description"],
+        "channel": Channel.WEB,
+        "language": get_language(),
+        "contact": workflow.ContactDetails(
+            name=data["name"],
+            phone=data["phone"],
+            email=data["email"],
+            notify_by=data["notify_by"],
+        ),
+        "consent_to_publish": data["consent_to_publish"],
+    }
+
+
+def _confirmation(request, page, case: Case, *, pin: str | None):
+    """The one page that ever shows the PIN, answered to the POST that drew it: it is never
+    stored to be shown again, and no cache may keep the page. Without a PIN, the case was
+    sent before (a double click, a retry, the back button)."""
     context = {
         "case": case,
         "reference": references.format_reference(case.reference),
-        "pin": submitted["pin"],
-        "has_contact": not case.is_anonymous,
+        "pin": pin,
+        "recoverable": pin_recovery.can_recover_pin(case),
     }
-    return _render(request, page, "thanks.html", context)
+    response = _render(request, page, "thanks.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def new_pin(request, page, reference):
+    """Forgot your PIN?: a new one is sent to the contact on file; the page never shows it,
+    and answers the same whether or not there is a contact to send it to."""
+    case = get_object_or_404(Case, reference=reference)
+    status, asked = 200, request.method == "POST"
+    if asked:
+        try:
+            pin_recovery.ask_for_new_pin(case, client=tracking.client_address(request))
+        except pin_recovery.TooManyRequests:
+            status = 429
+    context = {
+        "case": case,
+        "reference": references.format_reference(reference),
+        "asked": asked,
+        "throttled": status == 429,
+    }
+    response = _render(request, page, "new_pin.html", context, status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def track(request, page):
@@ -203,11 +262,16 @@ def track_case(request, page, reference):
             messages.error(request, _("Enter your PIN first."))
             status = 403
         else:
-            response, actions, status = _citizen_action(request, case, action)
+            response, shown, status = _citizen_action(request, case, action)
             if response:
                 return response
-            forms["actions"] = actions
-    return _render(request, page, "track_case.html", _case_context(case, verified, forms), status)
+            forms.update(shown)
+    response = _render(
+        request, page, "track_case.html", _case_context(case, verified, forms), status
+    )
+    if verified:
+        response["Cache-Control"] = "no-store"  # the exchange and personal data are on it
+    return response
 
 
 def _too_many_lookups(request, page, form, error):
@@ -253,21 +317,27 @@ def _citizen_forms(case, actor, data=None, files=None, posted=""):
 
 
 def _citizen_action(request, case, action):
-    """Take one of the citizen's actions (or erase their contact details), then PRG."""
+    """Take one of the citizen's actions (or erase their contact details), then PRG.
+
+    Returns (redirect or None, what the page shows again, status)."""
     actor = workflow.citizen_of(case)
     forms = _citizen_forms(case, actor, request.POST, request.FILES, posted=action)
+    if action == "erase" and request.POST.get("confirm") != "yes":
+        # Deleting cannot be undone: the first press only asks (a page, so no script).
+        return None, {"actions": forms, "confirm_erase": True}, 200
     if action == "erase":
         privacy.erase_contact(case, reason=_("Erased at the citizen's request."), by_citizen=True)
         messages.success(request, _("Your contact details were deleted."))
-        return HttpResponseRedirect(request.path), forms, 302
+        return HttpResponseRedirect(request.path), {}, 302
     form = forms.get(action)
     if form is None:
         # Not open to the citizen now (a double click on a case that moved on, or a forged
-        # action): say so, and show the page as it is.
-        messages.error(request, _("That is no longer possible on this case."))
-        return None, forms, 409
+        # action): say why, and show the case as it is now.
+        refused = workflow.refusal(action, case, actor) if action in workflow.ACTIONS else None
+        messages.error(request, refused.message if refused else _("That action does not exist."))
+        return None, {"actions": forms}, 409
     if not form.is_valid():
-        return None, forms, 400
+        return None, {"actions": forms}, 400
     params = {name: value for name, value in form.cleaned_data.items() if name != "files"}
     try:
         uploads = [
@@ -282,12 +352,12 @@ def _citizen_action(request, case, action):
                     store_upload(upload, content_type, case=case, event=event)
     except ValidationError as error:
         form.add_error("files", error)
-        return None, forms, 400
+        return None, {"actions": forms}, 400
     except workflow.WorkflowError as error:
         form.add_error(None, error.message)
-        return None, forms, 400
+        return None, {"actions": forms}, 400
     messages.success(request, workflow.ACTIONS[action].thanks or _("Thank you."))
-    return HttpResponseRedirect(request.path), forms, 302
+    return HttpResponseRedirect(request.path), {}, 302
 
 
 def _case_context(case: Case, verified: bool, forms: dict) -> dict:
@@ -298,6 +368,8 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
         "deadline": _public_deadline(case),
         **forms,
     }
+    shown = [forms.get("pin_form"), *forms.get("actions", {}).values()]
+    context["has_errors"] = any(form is not None and form.errors for form in shown)
     if verified:
         context["events"] = (
             case.events.filter(is_public=True)
@@ -327,4 +399,5 @@ def case_data(request, page, reference):
         raise Http404
     response = JsonResponse(privacy.personal_data(case), json_dumps_params={"ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="mrejesho-{reference}.json"'
+    response["Cache-Control"] = "no-store"
     return response

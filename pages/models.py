@@ -147,10 +147,6 @@ class FeedbackPage(RoutablePageMixin, Page):
     def review(self, request):
         return feedback_views.review(request, self)
 
-    @path("new/thanks/")
-    def thanks(self, request):
-        return feedback_views.thanks(request, self)
-
     @path("track/")
     def track(self, request):
         return feedback_views.track(request, self)
@@ -158,6 +154,10 @@ class FeedbackPage(RoutablePageMixin, Page):
     @re_path(r"^track/(?P<reference>[^/]+)/$")
     def track_case(self, request, reference):
         return feedback_views.track_case(request, self, reference)
+
+    @re_path(r"^track/(?P<reference>[0-9]{10})/new-pin/$")
+    def new_pin(self, request, reference):
+        return feedback_views.new_pin(request, self, reference)
 
     @re_path(r"^track/(?P<reference>[0-9]{10})/data/$")
     def case_data(self, request, reference):

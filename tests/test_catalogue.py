@@ -10,7 +10,17 @@ import polib
 from tests.conftest import require_service
 
 REPO = Path(__file__).resolve().parents[1]
-NOT_SOURCE = [".venv", ".git", ".es", "media", "staticfiles", "test-artifacts", "*.sqlite3"]
+NOT_SOURCE = [
+    ".venv",
+    ".git",
+    ".es",
+    "media",
+    "staticfiles",
+    "test-artifacts",
+    "node_modules",
+    "*.sqlite3",
+    "*.sqlite3-*",
+]
 
 
 def test_every_marked_string_has_a_swahili_translation(tmp_path):

@@ -7,7 +7,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.guards import DEVELOPMENT_SECRET_KEY
+from config.settings.guards import DEVELOPMENT_AUDIT_CHAIN_KEY, DEVELOPMENT_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -66,10 +66,13 @@ MIDDLEWARE = [
     # Before anything reads the body (CSRF does); after the locale, so the 413 speaks Swahili.
     "config.request_limits.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After LocaleMiddleware so its 400 page speaks the visitor's language.
+    "config.middleware.UnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.middleware.DatabaseBusyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -100,6 +103,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Development's SQLite file: WAL lets readers go on while one request writes; IMMEDIATE
+    # takes the write lock when a transaction starts, so concurrent writers wait their turn
+    # (up to `timeout` seconds) instead of failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -198,6 +210,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Mrejesho <no-reply@mr
 
 # SMS gateway: printed to the console unless a gateway is chosen.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "feedback.sms.ConsoleSMSBackend")
+# Console backends print PINs, phone numbers and addresses to the log: production refuses
+# them (config.settings.guards) unless this says so on purpose.
+ALLOW_CONSOLE_MESSAGES = env_bool("ALLOW_CONSOLE_MESSAGES")
 SMS_SENDER_ID = os.environ.get("SMS_SENDER_ID", "MREJESHO")
 AFRICASTALKING_USERNAME = os.environ.get("AFRICASTALKING_USERNAME", "")
 AFRICASTALKING_API_KEY = os.environ.get("AFRICASTALKING_API_KEY", "")
@@ -228,6 +243,9 @@ LOGGING = {
 # Audit: history rows get UUIDs so a row's hash can cover its own identity.
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+# The HMAC key of the audit hash chain: kept out of the database, so that database access alone
+# cannot recompute the chain after an edit. Production refuses the development default.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", DEVELOPMENT_AUDIT_CHAIN_KEY)
 
 # Charter used when a case has no service (screening, or referred to another institution).
 DEFAULT_CHARTER_DAYS = {"acknowledge": 3, "resolve": 20, "reopen_window": 10}
@@ -245,6 +263,10 @@ PIN_FAILURES_PER_ADDRESS = 100
 PIN_ADDRESS_WINDOW_SECONDS = 60 * 60
 REFERENCE_LOOKUPS_PER_ADDRESS = 120
 REFERENCE_LOOKUP_WINDOW_SECONDS = 10 * 60
+# Forgot your PIN?: new PINs sent per reference and per client address within the window.
+PIN_RESET_MAX_PER_REFERENCE = 3
+PIN_RESET_MAX_PER_CLIENT = 20
+PIN_RESET_WINDOW_SECONDS = 24 * 60 * 60
 # How long a browser stays trusted with a case after its PIN (shared computers are common).
 TRACKING_SESSION_SECONDS = 30 * 60
 # How many reverse proxies of ours append to X-Forwarded-For (0: use the socket's address).
@@ -279,6 +301,9 @@ APPEAL_WINDOW_DAYS = 30
 
 # Days after which an unfinished web submission (and its uploaded files) is deleted.
 DRAFT_MAX_AGE_DAYS = 7
+
+# Days a finished background task's row is kept (it holds ids only) before the sweep deletes it.
+TASK_RESULT_RETENTION_DAYS = int(os.environ.get("TASK_RESULT_RETENTION_DAYS", "14"))
 
 # Days after closure after which a citizen's contact details are erased.
 CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "365"))

@@ -3,6 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEVELOPMENT_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
 
 
 def check_production_settings(*, secret_key: str, debug: bool) -> None:
@@ -33,4 +34,36 @@ def check_shared_cache(caches: dict) -> None:
         raise ImproperlyConfigured(
             f"The cache must be shared by every process in production, not {backend or 'unset'}: "
             "unset CACHE_URL for the database cache, or give redis:// or memcached://."
+        )
+
+
+def check_audit_chain_key(*, audit_chain_key: str, secret_key: str) -> None:
+    """Raise ImproperlyConfigured unless the audit chain has its own private key: with a known
+    key anyone could recompute the chain, and SECRET_KEY leaks in more ways than this one."""
+    if not audit_chain_key or audit_chain_key == DEVELOPMENT_AUDIT_CHAIN_KEY:
+        raise ImproperlyConfigured(
+            "AUDIT_CHAIN_KEY must be set to a private random value in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if len(audit_chain_key) < 32:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters of random text.")
+    if audit_chain_key == secret_key:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must differ from SECRET_KEY.")
+
+
+CONSOLE_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "feedback.sms.ConsoleSMSBackend",
+}
+
+
+def check_message_backends(*, email_backend: str, sms_backend: str, allow_console: bool) -> None:
+    """Refuse console e-mail or SMS in production: they print every PIN, phone number and
+    address to the log. A deliberate ALLOW_CONSOLE_MESSAGES=1 lets a staging site run them."""
+    chosen = CONSOLE_BACKENDS & {email_backend, sms_backend}
+    if chosen and not allow_console:
+        raise ImproperlyConfigured(
+            f"{', '.join(sorted(chosen))} would print PINs and contact details to the log: "
+            "set EMAIL_HOST and SMS_BACKEND to real gateways, or ALLOW_CONSOLE_MESSAGES=1 "
+            "on purpose."
         )

@@ -1,11 +1,28 @@
 """Production: PostgreSQL, Elasticsearch, a task worker, SMTP and SMS; no unsafe settings."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, SECRET_KEY, env_bool
-from config.settings.guards import check_production_settings, check_shared_cache
+from config.settings.base import (
+    ALLOW_CONSOLE_MESSAGES,
+    AUDIT_CHAIN_KEY,
+    CACHES,
+    EMAIL_BACKEND,
+    SECRET_KEY,
+    SMS_BACKEND,
+    env_bool,
+)
+from config.settings.guards import (
+    check_audit_chain_key,
+    check_message_backends,
+    check_production_settings,
+    check_shared_cache,
+)
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
+check_audit_chain_key(audit_chain_key=AUDIT_CHAIN_KEY, secret_key=SECRET_KEY)
+check_message_backends(
+    email_backend=EMAIL_BACKEND, sms_backend=SMS_BACKEND, allow_console=ALLOW_CONSOLE_MESSAGES
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -37,6 +37,8 @@ class Param:
     required: bool = True
     choices: tuple = ()
     help_text: str = ""
+    # What to tell a person who left it out or chose something not on offer.
+    missing: str = ""
 
 
 def handling_institution(case: Case) -> Institution:
@@ -62,8 +64,6 @@ class Action:
     params: tuple[Param, ...] = ()
     scope: Callable[[Case], Institution] = handling_institution
     guard: Guard | None = None
-    # Who is told by the case's own channel (SMS or e-mail) when the action happens.
-    tells_citizen: bool = False
     # What a citizen reads once their action is done.
     thanks: str = ""
 
@@ -173,7 +173,6 @@ ACTIONS: dict[str, Action] = {
             _("acknowledge"),
             _("Acknowledge"),
             (_message(_("Message")),),
-            tells_citizen=True,
         ),
         Action(
             "request_information",
@@ -184,7 +183,6 @@ ACTIONS: dict[str, Action] = {
             _("request information on"),
             _("Ask the citizen for information"),
             (Param("question", "text", _("What do you need from the citizen?")),),
-            tells_citizen=True,
         ),
         Action(
             "receive_information",
@@ -215,7 +213,6 @@ ACTIONS: dict[str, Action] = {
             _("resolve"),
             _("Resolve with a response"),
             (Param("response", "text", _("Response the citizen will read")),),
-            tells_citizen=True,
         ),
         Action(
             "close",
@@ -250,7 +247,13 @@ ACTIONS: dict[str, Action] = {
             _("reject"),
             _("Reject"),
             (
-                Param("reason", "choice", _("Reason"), choices=REJECTION_CHOICES),
+                Param(
+                    "reason",
+                    "choice",
+                    _("Reason"),
+                    choices=REJECTION_CHOICES,
+                    missing=_("Choose why the case is rejected."),
+                ),
                 Param(
                     "duplicate_of",
                     "case",
@@ -259,7 +262,6 @@ ACTIONS: dict[str, Action] = {
                 ),
                 Param("explanation", "text", _("Explanation for the citizen")),
             ),
-            tells_citizen=True,
         ),
         Action(
             "refer",
@@ -270,10 +272,14 @@ ACTIONS: dict[str, Action] = {
             _("refer"),
             _("Refer to another institution"),
             (
-                Param("to", "institution", _("Refer to")),
+                Param(
+                    "to",
+                    "institution",
+                    _("Refer to"),
+                    missing=_("Choose the institution that should handle this case."),
+                ),
                 Param("reason", "text", _("Why it belongs there")),
             ),
-            tells_citizen=True,
         ),
         Action(
             "escalate",
@@ -285,7 +291,6 @@ ACTIONS: dict[str, Action] = {
             _("Escalate to the level above"),
             (Param("reason", "text", _("Why it is escalated")),),
             guard=_can_climb,
-            tells_citizen=True,
         ),
         Action(
             "assign",
@@ -295,7 +300,14 @@ ACTIONS: dict[str, Action] = {
             _("assigned"),
             _("assign"),
             _("Assign to an officer"),
-            (Param("officer", "officer", _("Officer")),),
+            (
+                Param(
+                    "officer",
+                    "officer",
+                    _("Officer"),
+                    missing=_("Assign the case to an officer who works on it."),
+                ),
+            ),
         ),
         Action(
             "interim_reply",
@@ -306,11 +318,15 @@ ACTIONS: dict[str, Action] = {
             _("send an interim reply on"),
             _("Interim reply: the deadline will be missed"),
             (
-                Param("expected_by", "date", _("Answer expected by")),
+                Param(
+                    "expected_by",
+                    "date",
+                    _("Answer expected by"),
+                    missing=_("Give the date by which the citizen can expect an answer."),
+                ),
                 Param("message", "text", _("Why more time is needed")),
             ),
             guard=_before_deadline,
-            tells_citizen=True,
         ),
         Action(
             "appeal",
@@ -331,7 +347,6 @@ ACTIONS: dict[str, Action] = {
                 ),
             ),
             guard=_appeal_open,
-            tells_citizen=True,
             thanks=_("Your appeal was received by the level above."),
         ),
         # Heard by the level above: its leaders decide, not the staff whose answer is appealed.
@@ -345,7 +360,6 @@ ACTIONS: dict[str, Action] = {
             _("Uphold the appeal: reopen the case at this level"),
             (Param("response", "text", _("Reasons for the decision")),),
             scope=appeal_institution,
-            tells_citizen=True,
         ),
         Action(
             "dismiss_appeal",
@@ -357,7 +371,6 @@ ACTIONS: dict[str, Action] = {
             _("Dismiss the appeal: the outcome stands"),
             (Param("response", "text", _("Reasons for the decision")),),
             scope=appeal_institution,
-            tells_citizen=True,
         ),
         # An appeal left undecided past its deadline climbs like a case does.
         Action(
@@ -371,7 +384,6 @@ ACTIONS: dict[str, Action] = {
             (Param("reason", "text", _("Why it is escalated")),),
             scope=appeal_institution,
             guard=_appeal_can_climb,
-            tells_citizen=True,
         ),
         # Messages and marks that leave the status as it is.
         Action(
@@ -413,7 +425,11 @@ ACTIONS: dict[str, Action] = {
             _("Rate the outcome"),
             (
                 Param(
-                    "score", "score", _("How satisfied are you with the outcome?"), choices=SCORES
+                    "score",
+                    "score",
+                    _("How satisfied are you with the outcome?"),
+                    choices=SCORES,
+                    missing=_("Choose how satisfied you are."),
                 ),
                 Param("comment", "text", _("Comment (optional)"), required=False),
             ),

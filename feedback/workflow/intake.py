@@ -19,7 +19,7 @@ from feedback import notifications, references
 from feedback.models import Case, CaseEvent, Channel, Contact, Institution, NotifyBy, Role, Service
 from feedback.workflow.actors import Actor, citizen_of
 from feedback.workflow.errors import ActionNotPermitted, MissingInformation
-from feedback.workflow.transitions import require, set_fresh_deadlines
+from feedback.workflow.transitions import record_event, require, set_fresh_deadlines
 
 
 class InvalidPhone(MissingInformation):
@@ -171,7 +171,7 @@ def submit(
         idempotency_key=idempotency_key or None,
     )
     try:
-        pin = _register(case, contact, attachments)
+        pin = _register(case, contact, attachments, by)
     except _AlreadySubmitted:
         return Submission(case=_first_with_key(channel, idempotency_key), pin=None, created=False)
     return Submission(case=case, pin=pin)
@@ -185,7 +185,7 @@ def _first_with_key(channel: str, key: str) -> Case | None:
     return Case.objects.filter(channel=channel, idempotency_key=key).first()
 
 
-def _register(case: Case, contact: ContactDetails | None, attachments) -> str:
+def _register(case: Case, contact: ContactDetails | None, attachments, by: Actor | None) -> str:
     now = case.submitted_at
     pin = references.new_pin()
     set_fresh_deadlines(case, now)
@@ -203,22 +203,20 @@ def _register(case: Case, contact: ContactDetails | None, attachments) -> str:
                 email=contact.email.strip(),
                 notify_by=contact.reachable_by(),
             )
-        event = CaseEvent.objects.create(
-            case=case,
+        event = record_event(
+            case,
+            by or Actor("citizen"),
             type=CaseEvent.Type.SUBMITTED,
             action="submit",
-            to_status=case.status,
-            actor=case.submitted_by,
-            actor_kind=CaseEvent.ActorKind.STAFF if case.submitted_by else "citizen",
             body=case.description,
-            created_at=now,
+            now=now,
         )
         for attachment in attachments:
             attachment.case = case
             attachment.event = event
             attachment.draft = None
             attachment.save()
-        notifications.case_submitted(case, pin)
+        notifications.case_submitted(case, event)
     return pin
 
 

@@ -62,7 +62,7 @@ def record_event(case, actor: Actor, *, type, action="", before="", body="", pub
         type=type,
         action=action,
         from_status=before,
-        to_status=case.status if before else "",
+        to_status=case.status,
         actor=user,
         actor_kind=kind,
         body=body,

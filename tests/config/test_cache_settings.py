@@ -60,7 +60,11 @@ def test_production_guard_accepts_a_shared_cache(url):
 
 def test_production_settings_refuse_to_start_with_a_per_process_cache():
     result = _manage(
-        "check", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="example.org", CACHE_URL="locmem://"
+        "check",
+        SECRET_KEY=GOOD_KEY,
+        AUDIT_CHAIN_KEY=GOOD_KEY[::-1],
+        ALLOWED_HOSTS="example.org",
+        CACHE_URL="locmem://",
     )
     assert result.returncode != 0
     assert "The cache must be shared by every process" in result.stderr

@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings.guards import DEVELOPMENT_SECRET_KEY, check_production_settings
+from config.settings.guards import (
+    DEVELOPMENT_SECRET_KEY,
+    check_message_backends,
+    check_production_settings,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k3Jq9vXz-7pLw2Rb_5nTc8Hy0aUe4Mf6Gd1Sx9Qo2Vi7Zr3Bt5Nw8Ly0Kh4Pj6Ca"
@@ -33,7 +37,8 @@ def test_production_guard_accepts_private_key_with_debug_off():
 
 
 def _manage(*args, **env):
-    base = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_DEBUG")}
+    unset = ("SECRET_KEY", "DJANGO_DEBUG", "ALLOW_CONSOLE_MESSAGES", "EMAIL_HOST", "SMS_BACKEND")
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
@@ -57,6 +62,50 @@ def test_production_settings_refuse_to_start_with_debug_on():
 
 
 def test_production_deploy_check_is_clean():
-    result = _manage("check", "--deploy", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="example.org")
+    result = _manage(
+        "check",
+        "--deploy",
+        SECRET_KEY=GOOD_KEY,
+        AUDIT_CHAIN_KEY=GOOD_KEY[::-1],
+        ALLOWED_HOSTS="example.org",
+        EMAIL_HOST="smtp.example.org",
+        ALLOW_CONSOLE_MESSAGES="1",  # no SMS gateway backend exists yet
+    )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+CONSOLE_EMAIL = "django.core.mail.backends.console.EmailBackend"
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE_SMS = "feedback.sms.ConsoleSMSBackend"
+GATEWAY_SMS = "feedback.sms.MemorySMSBackend"  # stands for any backend that is not the console
+
+
+@pytest.mark.parametrize(
+    ("email_backend", "sms_backend", "refused"),
+    [
+        (CONSOLE_EMAIL, GATEWAY_SMS, True),
+        (SMTP, CONSOLE_SMS, True),
+        (CONSOLE_EMAIL, CONSOLE_SMS, True),
+        (SMTP, GATEWAY_SMS, False),
+    ],
+)
+def test_production_guard_refuses_console_messages_unless_allowed(
+    email_backend, sms_backend, refused
+):
+    if refused:
+        with pytest.raises(ImproperlyConfigured, match="ALLOW_CONSOLE_MESSAGES"):
+            check_message_backends(
+                email_backend=email_backend, sms_backend=sms_backend, allow_console=False
+            )
+    else:
+        check_message_backends(
+            email_backend=email_backend, sms_backend=sms_backend, allow_console=False
+        )
+    check_message_backends(email_backend=email_backend, sms_backend=sms_backend, allow_console=True)
+
+
+def test_production_settings_refuse_to_start_with_console_messages():
+    result = _manage("check", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "would print PINs and contact details to the log" in result.stderr

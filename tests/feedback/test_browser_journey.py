@@ -156,10 +156,13 @@ def test_swahili_citizen_gives_feedback_tracks_it_and_reads_the_answer(seeded, b
     assert SUBJECT in page.locator("main").inner_text()
     assert "mita.png" in page.locator("main").inner_text()
 
-    page.click("button[name=send]")
-    page.wait_for_url(re.compile(r"/sw/feedback/new/thanks/$"))
+    with page.expect_response(re.compile(r"/sw/feedback/new/review/$")) as sent:
+        page.click("button[name=send]")
+    # The confirmation answers the send itself: the PIN is never stored to be shown again.
+    assert sent.value.status == 200
+    assert sent.value.headers["cache-control"] == "no-store"
 
-    # 2. The thanks page: in Swahili, with a 10-digit reference and a 6-digit PIN.
+    # 2. The confirmation: in Swahili, with a 10-digit reference and a 6-digit PIN.
     assert page.locator("html").get_attribute("lang") == "sw"
     shown_reference = page.get_by_test_id("reference").inner_text().strip()
     pin = page.get_by_test_id("pin").inner_text().strip()

@@ -1,5 +1,4 @@
-"""Many clients at once: every submission gets its own reference, two sweeps escalate a case
-once, and the audit chain holds."""
+"""Many citizens at once: every submission gets its own reference, and the audit chain holds."""
 
 import random
 import threading
@@ -7,13 +6,14 @@ from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
+from django.test import Client
 
 from feedback import references
 from feedback.audit import verify_chain
 from feedback.escalation import sweep
-from feedback.models import Case, Status
+from feedback.models import Case, Status, SubmissionDraft
 from tests.conftest import require_service
-from tests.feedback.factories import build_test_world, case_in, submit_case
+from tests.feedback.factories import build_test_world, case_in, submit_case, water_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,30 +28,16 @@ def postgres():
         connection.vendor == "postgresql",
         "set DATABASE_URL=postgres://... (bash .ci/run does)",
     )
-    # A transactional test starts from an empty database: seed what submissions need.
+    # A transactional test starts from an empty database: build the test world again.
     build_test_world()
 
 
 def _submit_in_threads(count_per_thread: int) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(THREADS)
+    def submit_some():
+        for _ in range(count_per_thread):
+            submit_case(contact=None)
 
-    def worker():
-        try:
-            start.wait()
-            for _ in range(count_per_thread):
-                submit_case(contact=None)
-        except BaseException as error:  # reported by the test, not lost in the thread
-            errors.append(error)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=worker) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return _in_threads(*[submit_some] * THREADS)
 
 
 def test_concurrent_submissions_never_share_a_reference(postgres):
@@ -81,6 +67,57 @@ def test_colliding_draws_are_retried_until_unique(postgres, monkeypatch):
     assert len(refs) == len(set(refs)) == THREADS * PER_THREAD
     assert len(draws) > len(refs), "no collision happened, so the retry was not exercised"
     assert verify_chain().ok
+
+
+SENDS = 10
+
+
+def test_ten_simultaneous_sends_of_one_draft_make_one_case(postgres):
+    first = Client()
+    first.post(
+        "/en/feedback/new/",
+        {
+            "kind": "complaint",
+            "service": water_service().pk,
+            "subject": "Double click",
+            "description": "Pressed send many times.",
+            "phone": "0712 345 678",
+            "notify_by": "sms",
+        },
+    )
+    session_cookie = first.cookies["sessionid"].value
+    start = threading.Barrier(SENDS)
+    pages: list[tuple[int, str]] = []
+    errors: list[BaseException] = []
+
+    def send():
+        try:
+            browser = Client()  # one connection per thread, the same browser session
+            browser.cookies["sessionid"] = session_cookie
+            start.wait()
+            response = browser.post("/en/feedback/new/review/", {"send": "1"})
+            pages.append((response.status_code, response.content.decode()))
+        except BaseException as error:  # reported by the test, not lost in the thread
+            errors.append(error)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=send) for _ in range(SENDS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Case.objects.count() == 1
+    case = Case.objects.get()
+    assert not SubmissionDraft.objects.exists()
+    assert [status for status, _html in pages] == [200] * SENDS
+    pages = [html for _status, html in pages]
+    with_pin = [html for html in pages if 'data-testid="pin"' in html]
+    assert len(with_pin) == 1, "the PIN is shown once, to the first send"
+    assert sum("This feedback was already sent" in html for html in pages) == SENDS - 1
+    spaced = f"{case.reference[:3]} {case.reference[3:6]} {case.reference[6:]}"
+    assert all(spaced in html for html in pages)
 
 
 def _in_threads(*jobs) -> list[BaseException]:

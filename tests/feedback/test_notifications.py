@@ -1,5 +1,6 @@
-"""Notifications are queued with the change that caused them, on the citizen's channel and in
-the citizen's language, and retried when the gateway fails."""
+"""Notifications are queued with the change that caused them, as ids only; written when they
+run, on the citizen's channel and in the citizen's language, and retried when the gateway
+fails."""
 
 from datetime import timedelta
 
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
-from feedback import references, sms, tasks, workflow
+from feedback import notifications, privacy, references, sms, tasks, workflow
 from feedback.escalation import sweep
 from feedback.models import Status
 from tests.feedback.factories import actor, case_in, submit_case
@@ -37,23 +38,43 @@ def run_worker():
         row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
 
 
-def test_submission_queues_the_reference_and_pin_by_sms_in_the_citizens_language(task_queue):
+CITIZEN_TASK = "feedback.notifications.notify_citizen"
+LEADERS_TASK = "feedback.notifications.notify_leaders"
+
+
+def test_submission_queues_ids_only_and_the_sms_is_written_in_swahili_when_it_runs(task_queue):
     submission = submit_case(language="sw")
-    (row,) = queued("feedback.tasks.deliver_sms")
-    to, body = row.args_kwargs["args"]
-    assert to == "+255712345678"
-    assert references.format_reference(submission.case.reference) in body
-    assert submission.pin in body
+    (row,) = queued(CITIZEN_TASK)
+    assert row.args_kwargs == {
+        "args": [],
+        "kwargs": {
+            "case_id": submission.case.pk,
+            "action": "submit",
+            "event_id": submission.case.events.get(action="submit").pk,
+        },
+    }
+    run_worker()
+    (message,) = sms.outbox
+    assert message.to == "+255712345678"
+    assert references.format_reference(submission.case.reference) in message.body
+    assert submission.pin not in message.body  # shown once on screen, never sent
+    assert f"/sw/feedback/track/{submission.case.reference}/" in message.body
     english = (
-        "Mrejesho: we received your %(kind)s for %(place)s. Reference %(ref)s, PIN %(pin)s. "
-        "Keep them to follow your case."
+        "Mrejesho: we received your %(kind)s for %(place)s. Reference %(ref)s. Keep it with "
+        "the PIN you were shown. Lost the PIN? Ask for a new one at %(url)s"
     )
     with translation.override("sw"):
         swahili = translation.gettext(english)
     assert swahili != english
-    assert body.startswith(swahili.split("%")[0])
+    assert message.body.startswith(swahili.split("%")[0])
+
+
+def test_a_queued_notification_sends_nothing_once_the_contact_is_erased(task_queue):
+    case = submit_case().case
+    assert queued(CITIZEN_TASK).count() == 1
+    privacy.erase_contact(case, reason="asked", by_citizen=True)
     run_worker()
-    assert [m.to for m in sms.outbox] == ["+255712345678"]
+    assert sms.outbox == []
 
 
 def test_a_change_that_fails_leaves_no_notification_behind(task_queue):
@@ -66,7 +87,7 @@ def test_a_change_that_fails_leaves_no_notification_behind(task_queue):
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
     workflow.acknowledge(case, by=actor("officer"))
-    assert queued("feedback.tasks.deliver_sms").count() == 1
+    assert queued(CITIZEN_TASK).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -97,7 +118,10 @@ def test_each_milestone_notifies_the_citizen(task_queue, action, status):
             expected_by=(case.resolve_due + timedelta(days=7)).date(),
         ),
     }[action]()
-    assert queued("feedback.tasks.deliver_sms").count() == 1
+    (row,) = queued(CITIZEN_TASK)
+    assert row.args_kwargs["kwargs"]["action"] == action
+    run_worker()
+    assert [m.to for m in sms.outbox] == ["+255712345678"]
 
 
 def test_ussd_case_is_answered_by_sms_even_if_email_was_given(task_queue):
@@ -105,19 +129,19 @@ def test_ussd_case_is_answered_by_sms_even_if_email_was_given(task_queue):
         phone="+255754000111", email="a@example.org", notify_by="email"
     )
     submit_case(channel="ussd", contact=contact)
-    assert queued("feedback.tasks.deliver_sms").count() == 1
-    assert not queued("feedback.tasks.deliver_email").exists()
+    run_worker()
+    assert [m.to for m in sms.outbox] == ["+255754000111"]
+    assert mail.outbox == []
 
 
 def test_web_case_is_answered_by_email_when_chosen(task_queue):
     contact = workflow.ContactDetails(email="citizen@example.org", notify_by="email")
     submit_case(contact=contact, language="en")
-    (row,) = queued("feedback.tasks.deliver_email")
-    recipients, _subject, body = row.args_kwargs["args"]
-    assert recipients == ["citizen@example.org"]
-    assert "/en/feedback/track/" in body
     run_worker()
-    assert mail.outbox[0].to == ["citizen@example.org"]
+    (message,) = mail.outbox
+    assert message.to == ["citizen@example.org"]
+    assert "/en/feedback/track/" in message.body
+    assert sms.outbox == []
 
 
 def test_anonymous_case_sends_nothing(task_queue):
@@ -129,10 +153,16 @@ def test_escalation_tells_the_leaders_of_the_level_above(task_queue):
     case = case_in(Status.IN_PROGRESS)
     DBTaskResult.objects.all().delete()
     sweep(now=case.resolve_due + timedelta(hours=1))
-    (row,) = queued("feedback.tasks.deliver_email")
-    recipients, subject, _body = row.args_kwargs["args"]
-    assert recipients == ["lead@example.org"]  # the lead of DAWASA, one level up
-    assert case.reference in subject
+    (row,) = queued(LEADERS_TASK)
+    case.refresh_from_db()
+    assert row.args_kwargs["kwargs"] == {
+        "case_id": case.pk,
+        "institution_id": case.handling_institution.pk,
+    }
+    run_worker()
+    (message,) = mail.outbox
+    assert message.to == ["lead@example.org"]  # the lead of DAWASA, one level up
+    assert case.reference in message.subject
 
 
 class FailingGateway(sms.BaseSMSBackend):
@@ -141,14 +171,23 @@ class FailingGateway(sms.BaseSMSBackend):
 
 
 def test_failed_sms_is_retried_later_with_backoff_then_given_up(task_queue, settings):
+    case = submit_case().case
+    DBTaskResult.objects.all().delete()
     settings.SMS_BACKEND = "tests.feedback.test_notifications.FailingGateway"
     before = timezone.now()
-    tasks.deliver_sms.call("+255712345678", "hello")
-    (retry,) = DBTaskResult.objects.filter(task_path="feedback.tasks.deliver_sms")
-    assert retry.args_kwargs["kwargs"] == {"attempt": 2}
+    notifications.notify_citizen.call(case_id=case.pk, action="submit")
+    (retry,) = queued(CITIZEN_TASK)
+    assert retry.args_kwargs["kwargs"] == {
+        "case_id": case.pk,
+        "action": "submit",
+        "event_id": None,
+        "attempt": 2,
+    }
     assert retry.run_after >= before + timedelta(seconds=tasks.RETRY_BASE_SECONDS)
     with pytest.raises(tasks.DeliveryFailed):
-        tasks.deliver_sms.call("+255712345678", "hello", attempt=tasks.MAX_ATTEMPTS)
+        notifications.notify_citizen.call(
+            case_id=case.pk, action="submit", attempt=tasks.MAX_ATTEMPTS
+        )
 
 
 def test_leaders_are_told_in_the_site_language_even_from_a_swahili_request(task_queue):
@@ -156,9 +195,10 @@ def test_leaders_are_told_in_the_site_language_even_from_a_swahili_request(task_
     DBTaskResult.objects.all().delete()
     with translation.override("sw"):
         workflow.reopen(case, by=workflow.citizen_of(case), reason="Bado tatizo lipo")
-    (row,) = queued("feedback.tasks.deliver_email")
-    _recipients, subject, _body = row.args_kwargs["args"]
-    assert subject.startswith(f"Case {case.reference} escalated to")
+    with translation.override("sw"):
+        run_worker()
+    (message,) = mail.outbox
+    assert message.subject.startswith(f"Case {case.reference} escalated to")
 
 
 def test_links_follow_the_feedback_page_wherever_editors_put_it():

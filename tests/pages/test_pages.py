@@ -66,8 +66,16 @@ def test_unknown_page_is_a_translated_404(client):
 
 def test_seed_demo_is_idempotent(demo_content):
     counts = (Institution.objects.count(), Service.objects.count(), Page.objects.count())
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(
+        "seed_demo",
+        "--i-know-this-is-not-production",
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
+    call_command(
+        "seed_demo",
+        "--i-know-this-is-not-production",
+        stdout=open("/dev/null", "w"),  # noqa: SIM115
+    )
     assert (Institution.objects.count(), Service.objects.count(), Page.objects.count()) == counts
     assert Service.objects.count() >= 20
     assert HomePage.objects.count() == 2

@@ -1,6 +1,7 @@
 """Fill an empty registry with demo content; running it again changes nothing."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from feedback import demo
 from feedback.models import Case, Institution, Service
@@ -12,7 +13,23 @@ class Command(BaseCommand):
         "Create demo institutions, services, pages in English and Swahili, and one user per role."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--i-know-this-is-not-production",
+            action="store_true",
+            dest="not_production",
+            help="Seed even though DEBUG is off (a staging copy, a demonstration server).",
+        )
+
     def handle(self, *args, **options):
+        # The demo users, a superuser among them, share a password printed in the source code:
+        # on a real registry they would be a door anyone can open.
+        if not settings.DEBUG and not options["not_production"]:
+            raise CommandError(
+                "DEBUG is off, so this looks like production: seed_demo creates a superuser "
+                "whose password is public. If this server is a demonstration, run it again "
+                "with --i-know-this-is-not-production."
+            )
         demo.seed_institutions()
         demo.seed_services()
         credentials = demo.seed_users()

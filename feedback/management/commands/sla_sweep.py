@@ -1,6 +1,7 @@
 """Run the periodic sweep once, or every N seconds (for a scheduler container or cron):
 escalate overdue cases, close expired resolutions, move late appeals up, delete abandoned
-web drafts and erase contact details whose retention period has ended."""
+web drafts, erase contact details whose retention period has ended, and delete finished task
+rows and expired sessions."""
 
 import time
 
@@ -24,7 +25,8 @@ class Command(BaseCommand):
                 f"appeals, closed {counts['closed']}, overdue at the top level "
                 f"{counts['at_top']}, skipped {counts['skipped']}, failed {counts['failed']}, "
                 f"stale drafts deleted {counts['drafts_deleted']}, "
-                f"contacts erased {counts['contacts_erased']}"
+                f"contacts erased {counts['contacts_erased']}, "
+                f"finished task rows pruned {counts['pruned']}"
             )
             for step in sweep_result.failed_steps:
                 self.stderr.write(f"step failed: {step} (see the log)")
