@@ -64,6 +64,8 @@ def test_production_settings_refuse_to_start_with_a_per_process_cache():
         SECRET_KEY=GOOD_KEY,
         AUDIT_CHAIN_KEY=GOOD_KEY[::-1],
         ALLOWED_HOSTS="example.org",
+        EMAIL_HOST="smtp.example.org",
+        ALLOW_CONSOLE_MESSAGES="1",
         CACHE_URL="locmem://",
     )
     assert result.returncode != 0

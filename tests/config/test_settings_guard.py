@@ -106,6 +106,8 @@ def test_production_guard_refuses_console_messages_unless_allowed(
 
 
 def test_production_settings_refuse_to_start_with_console_messages():
-    result = _manage("check", SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="example.org")
+    result = _manage(
+        "check", SECRET_KEY=GOOD_KEY, AUDIT_CHAIN_KEY=GOOD_KEY[::-1], ALLOWED_HOSTS="example.org"
+    )
     assert result.returncode != 0
     assert "would print PINs and contact details to the log" in result.stderr

@@ -113,7 +113,9 @@ def test_after_submission_task_and_erasure_no_column_or_session_holds_the_pin_or
         "the phone lives in Contact alone"
     )
 
-    erased = client.post(f"/en/feedback/track/{case.reference}/", {"action": "erase"})
+    erased = client.post(
+        f"/en/feedback/track/{case.reference}/", {"action": "erase", "confirm": "yes"}
+    )
     assert erased.status_code == 302
     assert text_columns_holding(NATIONAL_DIGITS) == []
     assert text_columns_holding(pin) == []
@@ -177,7 +179,7 @@ def test_copies_left_by_earlier_versions_are_removed_by_the_migration():
     session["feedback_submitted"] = {"reference": "1234567890", "pin": "482913"}
     session["feedback_draft"] = "kept"
     session.save()
-    migration = import_module("feedback.migrations.0007_secrets")
+    migration = import_module("feedback.migrations.0009_secrets")
     migration.forget_copies(apps, None)
     assert not DBTaskResult.objects.filter(pk=legacy.pk).exists()
     assert SessionStore(session.session_key).load() == {"feedback_draft": "kept"}

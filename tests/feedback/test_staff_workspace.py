@@ -101,6 +101,6 @@ def test_bad_input_is_a_400_with_the_reason(client):
     client.force_login(user("lead"))
     response = client.post(url(case), {"action": "assign", "assign-officer": "abc"})
     assert response.status_code == 400
-    assert "Select a valid choice" in response.content.decode()
+    assert "Assign the case to an officer who works on it." in response.content.decode()
     response = client.post(url(case), {"action": "no-such-action"})
     assert response.status_code == 400
