@@ -9,7 +9,7 @@ escalation. Each case, and each step, fails alone: one bad row never stops the r
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -34,14 +34,15 @@ def overdue_cases(now: datetime):
     return Case.objects.overdue(now)
 
 
-def _each(cases: Iterable[Case], act: Callable[[Case], object], result: SweepResult, done: str):
+def _each(cases: Iterable[Case], act, result: SweepResult, done: str, level=None):
+    level = level or (lambda case: case.handling_institution)
     for case in cases:
         try:
             act(case)
         except workflow.TransitionNotAllowed:
             # Refused under the lock: another sweep or the citizen got there first, or the
-            # case is at the top of the tree (reports show it as overdue there).
-            at_top = case.handling_institution.get_parent() is None
+            # case (or its appeal) is at the top of the tree (reports show it as overdue).
+            at_top = level(case).get_parent() is None
             result.counts["at_top" if at_top else "skipped"] += 1
         except Exception:
             logger.exception("sweep: %s failed on case %s", done, case.pk)
@@ -50,11 +51,12 @@ def _each(cases: Iterable[Case], act: Callable[[Case], object], result: SweepRes
             result.counts[done] += 1
 
 
-def _each_case(select, act, done: str):
-    """A step that takes one workflow action on every case a query selects."""
+def _each_case(select, act, done: str, level=None):
+    """A step that takes one workflow action on every case a query selects; `level` is where
+    the case (or its appeal) sits in the tree."""
 
     def step(now, result):
-        _each(select(now).iterator(), lambda case: act(case, now), result, done)
+        _each(select(now).iterator(), lambda case: act(case, now), result, done, level)
 
     return step
 
@@ -109,7 +111,15 @@ STEPS = [
             "closed",
         ),
     ),
-    ("escalate late appeals", _each_case(_late_appeals, _escalate_appeal, "appeals_escalated")),
+    (
+        "escalate late appeals",
+        _each_case(
+            _late_appeals,
+            _escalate_appeal,
+            "appeals_escalated",
+            level=lambda case: case.appeal.institution,
+        ),
+    ),
     ("delete abandoned drafts", _purge_drafts),
     ("erase expired contact details", _erase_contacts),
     ("delete finished task rows and expired sessions", _prune_records),

@@ -79,3 +79,12 @@ class _Listing(list):
 
     def iterator(self):
         return iter(self)
+
+
+def test_a_late_appeal_already_at_the_top_counts_as_overdue_at_the_top():
+    case = case_in(Status.APPEALED)
+    for _ in range(2):  # DAWASA (111) -> Ministry of Water (11) -> the national level (1)
+        case = workflow.escalate_appeal(case, by=actor("admin"), reason="Too slow.")
+    assert case.appeal.institution.get_parent() is None
+    result = escalation.sweep(now=case.appeal.due + timedelta(hours=1))
+    assert (result.counts["at_top"], result.counts["skipped"]) == (1, 0)
