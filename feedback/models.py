@@ -615,3 +615,77 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class PublicOutcomeQuerySet(models.QuerySet):
+    def public(self) -> "PublicOutcomeQuerySet":
+        """The one rule of what the public sees: published, of a case that consented and is
+        not confidential. Every public page, index and download starts here."""
+        return self.filter(
+            state=PublicOutcome.State.PUBLISHED,
+            case__consent_to_publish=True,
+            case__is_confidential=False,
+        )
+
+
+class PublicOutcome(models.Model):
+    """What the public may read of a case: written by an officer, scrubbed of personal data,
+    approved by a feedback lead. Only a published outcome of a publishable case is public;
+    it changes only through the workflow's outcome actions."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Awaiting approval")
+        SENT_BACK = "sent_back", _("Sent back to the officer")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, related_name="public_outcome", verbose_name=_("case")
+    )
+    state = models.CharField(_("state"), max_length=20, choices=State.choices)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
+    summary = models.TextField(_("the problem, as the public will read it"))
+    response = models.TextField(_("what the institution did"))
+    # What the scrubber took out, as kinds and masked forms only (never the removed text).
+    removed = models.JSONField(_("personal data removed"), default=list, blank=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="outcomes_written",
+        verbose_name=_("written by"),
+    )
+    written_at = models.DateTimeField(_("written"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcomes_reviewed",
+        verbose_name=_("reviewed by"),
+    )
+    review_note = models.TextField(_("note from the reviewer"), blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = chained_history()
+
+    objects = PublicOutcomeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("public outcome")
+        verbose_name_plural = _("public outcomes")
+        indexes = [models.Index(fields=["state", "published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="published") | models.Q(published_at__isnull=False),
+                name="published_outcome_has_publication_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Public outcome')} {self.case.reference}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == self.State.PUBLISHED
