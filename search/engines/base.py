@@ -4,6 +4,7 @@ A search is a `SearchParams` (validated by search.forms, never raw request data)
 answers with a `SearchResult` of the same shape whichever engine it is.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,6 +62,9 @@ class SearchEngine(Protocol):
     def search(self, params: SearchParams) -> SearchResult: ...
 
     def similar(self, reference: str, *, limit: int = 5) -> list[Hit]: ...
+
+    def scan(self, params: SearchParams) -> Iterator[dict]:
+        """Every matching document (no paging, no highlights), for the open-data downloads."""
 
     def index(self, documents: list[dict]) -> None:
         """Add or replace these documents (idempotent)."""
