@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from search import indexing
 from search.documents import public_documents, public_outcomes
 from search.engines import get_engine
+from search.engines.elasticsearch import SearchEngineUnavailable
 from search.verification import verify
 
 SHOWN = 10
@@ -41,7 +42,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, quiet_progress=False, **options):
         engine = get_engine()
-        getattr(self, action)(engine, quiet_progress)
+        try:
+            getattr(self, action)(engine, quiet_progress)
+        except SearchEngineUnavailable as error:
+            raise CommandError(f"the {engine.name} engine is unavailable: {error}") from error
 
     def rebuild(self, engine, quiet_progress):
         total = public_outcomes().count()
