@@ -41,6 +41,17 @@ PLACEHOLDERS = {
     "document": _("[document number]"),
     "name": _("[name]"),
 }
+# How the officer's list of removals names each kind.
+KIND_LABELS = {
+    "phone": _("Phone number"),
+    "email": _("E-mail address"),
+    "national_id": _("National ID number"),
+    "passport": _("Passport number"),
+    "voter_id": _("Voter card number"),
+    "licence": _("Licence number"),
+    "document": _("Document number"),
+    "name": _("Name"),
+}
 MASK = "•"
 EAST_AFRICAN_CODES = ("255", "254", "256")  # Tanzania, Kenya, Uganda
 CURRENCIES = frozenset({"TSH", "TZS", "KES", "KSH", "UGX", "USD", "EUR", "GBP"})

@@ -400,3 +400,69 @@ def test_index_hook_runs_inside_the_transaction(index_hook):
         workflow.perform("approve_outcome", case, by=actor("lead"))
     assert PublicOutcome.objects.get(case=case).state == State.DRAFT
     assert not case.events.filter(action="approve_outcome").exists()
+
+
+# --- the staff case page -----------------------------------------------------------------------
+
+
+def _page(client, case):
+    from django.urls import reverse
+
+    return reverse("feedback_case_workspace", args=[case.pk])
+
+
+def test_officer_writes_from_the_case_page_and_sees_what_the_scrubber_removed(client):
+    from tests.feedback.factories import user
+
+    case = publishable()
+    client.force_login(user("officer"))
+    html = client.get(_page(client, case)).content.decode()
+    assert "Write the public outcome" in html and "No public outcome has been written yet." in html
+    assert 'value="sw" selected' in html  # the citizen's language, until a draft says otherwise
+    response = client.post(
+        _page(client, case),
+        {
+            "action": "write_outcome",
+            "write_outcome-summary": SUMMARY,
+            "write_outcome-response": RESPONSE,
+            "write_outcome-language": "en",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get(_page(client, case)).content.decode()
+    assert "Awaiting approval" in html
+    assert "<code>07•• ••• 222</code>" in html and "<code>R••• S•••</code>" in html
+    # The rewrite form starts from the draft.
+    assert "[name] ([phone number]) was billed" in html.split('name="write_outcome-summary"')[1]
+    assert 'value="en" selected' in html
+
+
+def test_lead_sends_back_and_the_officer_reads_the_note(client):
+    from tests.feedback.factories import user
+
+    case = publishable()
+    write(case)
+    client.force_login(user("lead"))
+    response = client.post(
+        _page(client, case), {"action": "send_back_outcome", "send_back_outcome-note": ""}
+    )
+    assert response.status_code == 400
+    assert "Say what the officer should change." in response.content.decode()
+    client.post(
+        _page(client, case),
+        {"action": "send_back_outcome", "send_back_outcome-note": "Say which month."},
+    )
+    client.force_login(user("officer"))
+    html = client.get(_page(client, case)).content.decode()
+    assert "Sent back to the officer" in html and "Say which month." in html
+    assert "Approve and publish the outcome" not in html
+
+
+def test_the_page_says_why_an_unconsented_case_has_no_outcome(client):
+    from tests.feedback.factories import user
+
+    case = CaseFactory(status=Status.RESOLVED, consent_to_publish=False)
+    client.force_login(user("officer"))
+    html = client.get(_page(client, case)).content.decode()
+    assert "The citizen did not consent to publication." in html
+    assert "Write the public outcome" not in html
