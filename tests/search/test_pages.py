@@ -98,7 +98,7 @@ def test_a_swahili_word_is_found_and_highlighted_on_the_swahili_page(client, out
     html = _html(client, SEARCH_SW + "?q=mita")
     assert _references(html) == [outcomes["water_sw"].case.reference]
     assert "<mark>" in html and re.search(r"<mark>[Mm]ita</mark>", html)
-    assert f'lang="sw">' in html  # the summary is marked as Swahili text
+    assert 'lang="sw">' in html  # the summary is marked as Swahili text
 
 
 def test_the_page_keeps_the_readers_language_and_the_switcher_keeps_the_search(client, outcomes):
@@ -123,13 +123,8 @@ def test_choosing_a_facet_filters_and_choosing_it_again_removes_it(client, outco
 def test_each_active_filter_is_removed_on_its_own(client, outcomes):
     service = water_service()
     html = _html(client, SEARCH + f"?q=bill&service={service.pk}&deadline_met=true&sort=newest")
-    removals = dict(
-        (_label, unescape(href))
-        for href, _label in re.findall(
-            r'<a href="([^"]*)" class="chip">([^<]*?) <span', html, flags=re.S
-        )
-    )
-    by_title = {label.split(":")[0]: href for label, href in removals.items()}
+    chips = re.findall(r'<a href="([^"]*)" class="chip">([^<]*?) <span', html, flags=re.S)
+    by_title = {label.split(":")[0]: unescape(href) for href, label in chips}
     assert _query(by_title["Words"]) == {
         "service": str(service.pk),
         "deadline_met": "true",
