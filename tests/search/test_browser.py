@@ -8,7 +8,6 @@ import pytest
 
 from search.documents import public_documents
 from search.engines import get_engine
-from tests.conftest import require_service
 from tests.feedback.factories import water_service
 from tests.feedback.test_accessibility import REVIEWED_INCOMPLETE, _axe, _axe_report
 from tests.feedback.test_browser_journey import (  # noqa: F401 (fixtures)
@@ -18,6 +17,7 @@ from tests.feedback.test_browser_journey import (  # noqa: F401 (fixtures)
     orm_beside_playwright,
     seeded,
 )
+from tests.search.conftest import require_elasticsearch
 from tests.search.factories import publish_outcome
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,12 +34,13 @@ ENGLISH = {
 WIDTHS = {"phone": (360, 640), "desktop": (1280, 900)}
 
 
-@pytest.fixture(params=["database", "elasticsearch"])
-def engine(request, settings):
-    """The engine every page of the live server uses: the database's own search, or
-    Elasticsearch when ELASTICSEARCH_URL is set (skipped without it, failed in CI)."""
+@pytest.fixture(params=["database", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
+def live_engine(request, settings, es_prefix):
+    """The engine get_engine() gives every page of the live server: the database's own
+    search, or Elasticsearch when it answers (skipped without it, failed with CI=true)."""
     if request.param == "elasticsearch":
-        require_service("Elasticsearch", bool(settings.ELASTICSEARCH_URL), "set ELASTICSEARCH_URL")
+        require_elasticsearch()
+        settings.ELASTICSEARCH_INDEX_PREFIX = es_prefix
     else:
         settings.ELASTICSEARCH_URL = ""
     return request.param
@@ -75,7 +76,7 @@ def _screenshot(page, name: str) -> None:
 
 
 def test_a_new_reader_searches_in_swahili_and_sees_the_word_highlighted(
-    engine,
+    live_engine,
     seeded,  # noqa: F811 (the fixture imported above)
     browser,  # noqa: F811
 ):
@@ -90,7 +91,7 @@ def test_a_new_reader_searches_in_swahili_and_sees_the_word_highlighted(
     assert {text.lower() for text in marks.all_inner_texts()} == {WORD}
     hits = page.locator(".hit h3 a")
     assert hits.count() == 1
-    _screenshot(page, f"search-sw-found-{engine}-360.png")
+    _screenshot(page, f"search-sw-found-{live_engine}-360.png")
     hits.first.click()
     page.wait_for_url(f"**/sw/outcomes/{made['sw'].case.reference}/")
     assert page.locator('[lang="sw"].public-text').first.inner_text().startswith("Mita ya maji")
