@@ -377,3 +377,43 @@ def test_every_public_page_stays_under_100_kb(client, outcomes, language):
     ):
         size = len(client.get(url).content)
         assert size < LIMIT, (url, size)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "html"),
+    [
+        ("the <mark>meter</mark> was read", "the <mark>meter</mark> was read"),
+        ("&lt;b&gt; stays &amp; escaped", "&lt;b&gt; stays &amp; escaped"),
+        # An engine that forgot to escape still cannot put markup on the page.
+        (
+            "<script>x</script> <mark>bill</mark>",
+            "&lt;script&gt;x&lt;/script&gt; <mark>bill</mark>",
+        ),
+        ("<mark><img src=x></mark>", "<mark>&lt;img src=x&gt;</mark>"),
+        ('a "quoted" <mark>word', "a &quot;quoted&quot; <mark>word</mark>"),
+    ],
+)
+def test_only_the_mark_tags_of_a_highlight_are_live(fragment, html):
+    from search.display import highlighted
+
+    assert highlighted(fragment) == html
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+        ("+255 712", "'+255 712"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
+        ("Bill of 58,400 = fair", "Bill of 58,400 = fair"),
+        (True, "true"),
+        (None, ""),
+        (7, "7"),
+    ],
+)
+def test_a_csv_cell_never_starts_a_formula(value, cell):
+    from search.opendata import safe_cell
+
+    assert safe_cell(value) == cell
