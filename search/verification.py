@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from search.documents import public_documents
+from feedback.models import Case
+from search.documents import documents_for_cases, public_documents
 
 
 @dataclass
@@ -29,3 +30,19 @@ def verify(engine) -> Verification:
             result.stale.append(document["reference"])
     result.extra = sorted(indexed)
     return result
+
+
+def repair(engine, result: Verification) -> int:
+    """Push what `verify` found missing or stale and remove what is extra; the number fixed.
+
+    A rebuild reads the outcomes while they may still change: a change pushed meanwhile
+    lands in the old index and is lost when the alias switches. Verifying and repairing
+    right after the switch closes that gap (later changes reach the new index directly)."""
+    if result.extra:
+        engine.remove(result.extra)
+    wanted = set(result.missing) | set(result.stale)
+    if wanted:
+        case_ids = Case.objects.filter(reference__in=wanted).values_list("pk", flat=True)
+        documents = documents_for_cases(case_ids)
+        engine.index(list(documents.values()))
+    return len(result.extra) + len(wanted)

@@ -1,6 +1,6 @@
 """Published outcomes for the search tests: a case taken through the workflow to its outcome,
-then its public outcome written as published (until the publication workflow lands, the
-row is created directly; the lead switches this to the workflow's outcome actions)."""
+its public outcome written by the officer and approved by the lead through the workflow's
+own outcome actions (so the index hears of it the way it does in production)."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -48,20 +48,23 @@ def publish_outcome(
     case = workflow.start(case, by=officer, now=start + timedelta(hours=2))
     resolved = start + timedelta(days=days, hours=3)
     case = workflow.resolve(case, by=officer, response=response, now=resolved)
-    citizen = workflow.citizen_of(case)
     later = resolved + timedelta(hours=1)
+    case = workflow.write_outcome(
+        case,
+        by=officer,
+        summary=summary,
+        response=response,
+        language=language,
+        now=resolved + timedelta(minutes=30),
+    )
+    case = workflow.approve_outcome(
+        case, by=officer, now=at(published) if published else later + timedelta(days=1)
+    )
+    citizen = workflow.citizen_of(case)
     if verdict == "closed":
         case = workflow.close(case, by=citizen, now=later)
     elif verdict.startswith("rated:"):
         case = workflow.rate(case, by=citizen, score=int(verdict[6:]), now=later)
     elif verdict == "reopened":
         case = workflow.reopen(case, by=citizen, reason="Still wrong.", now=later)
-    return PublicOutcome.objects.create(
-        case=case,
-        state=PublicOutcome.State.PUBLISHED,
-        language=language,
-        summary=summary,
-        response=response,
-        written_at=later,
-        published_at=at(published) if published else later + timedelta(days=1),
-    )
+    return PublicOutcome.objects.get(case=case)

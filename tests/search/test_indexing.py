@@ -105,3 +105,30 @@ def test_verify_names_missing_stale_and_extra_outcomes_and_fails(capsys):
     assert f"stale: {changed.case.reference}" in out
     assert f"extra: {dropped.case.reference}" in out
     assert kept.case.reference not in out
+
+
+@pytest.mark.django_db
+def test_a_rebuild_catches_up_with_outcomes_changed_while_it_read_them():
+    """A rebuild loads what it read; changes pushed meanwhile went to the old index. The
+    command verifies and repairs after the switch, so the index ends equal to the outcomes."""
+    from feedback import workflow
+    from search.documents import public_documents
+    from search.verification import repair, verify
+    from tests.feedback.factories import actor
+
+    kept, withdrawn, rated = (published(f"Water meter case {n}") for n in range(3))
+    read_before_the_changes = list(public_documents())
+    workflow.withdraw_outcome(withdrawn.case, by=actor("admin"), reason="Names a street.")
+    workflow.rate(rated.case, by=workflow.citizen_of(rated.case), score=1)
+    engine = DatabaseEngine()
+    engine.rebuild(read_before_the_changes)
+
+    found = verify(engine)
+    assert (found.missing, found.stale, found.extra) == (
+        [],
+        [rated.case.reference],
+        [withdrawn.case.reference],
+    )
+    assert repair(engine, found) == 2
+    assert verify(engine).clean
+    assert set(engine.indexed_versions()) == {kept.case.reference, rated.case.reference}

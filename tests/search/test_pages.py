@@ -308,14 +308,14 @@ def test_the_csv_download_streams_the_search_with_the_documented_columns(client,
 def test_the_csv_cannot_smuggle_a_formula_into_a_spreadsheet(client):
     publish_outcome(
         summary='=HYPERLINK("http://evil.example","click")',
-        response="+254 700 000 000 called @once -1",
+        response="-1 on the meter reading, corrected @once",
         service=water_service(),
     )
     index_all()
     text = b"".join(client.get("/en/search/outcomes.csv").streaming_content).decode()
     row = next(csv.DictReader(io.StringIO(text)))
     assert row["summary"] == '\'=HYPERLINK("http://evil.example","click")'
-    assert row["response"] == "'+254 700 000 000 called @once -1"
+    assert row["response"] == "'-1 on the meter reading, corrected @once"
 
 
 def test_the_json_download_is_the_same_search_as_typed_values(client, outcomes):

@@ -9,7 +9,7 @@ from search import indexing
 from search.documents import public_documents, public_outcomes
 from search.engines import get_engine
 from search.engines.elasticsearch import SearchEngineUnavailable
-from search.verification import verify
+from search.verification import repair, verify
 
 SHOWN = 10
 
@@ -59,6 +59,9 @@ class Command(BaseCommand):
             f"rebuilt the {engine.name} index: {count} outcomes in {seconds:.1f}s "
             f"({count / max(seconds, 1e-6):,.0f}/s)"
         )
+        # Outcomes changed while the rebuild ran went to the old index: catch them up.
+        fixed = repair(engine, verify(engine))
+        self.stdout.write(f"caught up {fixed} outcomes that changed during the rebuild")
 
     def verify(self, engine, quiet_progress):
         result = verify(engine)
