@@ -934,9 +934,12 @@ def _notifications_discarded():
 def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     """Add demo cases until there are `count`, each driven through the workflow itself.
 
-    Notifications go to a dummy task backend: demo data must never text a real phone.
+    Notifications go to a dummy task backend: demo data must never text a real phone. The
+    index tasks go with them; their queue rows stay, and are pushed here, once, in bulk.
     """
     import random
+
+    from search import indexing
 
     from django.utils import timezone
 
@@ -954,4 +957,5 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
         for index in range(existing, count):
             with transaction.atomic():
                 _seed_one_case(index, random.Random(index), services, staff, now)
+    indexing.sync()  # an engine that is down keeps the queue for the sweep
     return count - existing
