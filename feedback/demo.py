@@ -939,11 +939,10 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     """
     import random
 
-    from search import indexing
-
     from django.utils import timezone
 
     from feedback.models import Case
+    from search import indexing
 
     existing = Case.objects.count()
     if existing >= count:

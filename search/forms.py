@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from feedback.models import Kind
 from search.documents import SATISFACTION_CHOICES
 from search.engines.base import PAGE_SIZE, SearchParams, SearchResult
+from search.queries import active_filters
 
 # Engines page no deeper than this (Elasticsearch's default max_result_window is 10,000).
 MAX_RESULTS = 10_000
@@ -110,17 +111,8 @@ def page_count(result: SearchResult) -> int:
 
 def as_query(params: SearchParams, **changes) -> dict[str, str]:
     """The GET parameters of a search (with `changes`), so a link carries every filter."""
-    values = {
-        "q": params.text,
-        "institution": params.institution,
-        "kind": params.kind,
-        "service": params.service,
-        "region": params.region,
-        "year": params.year,
-        "deadline_met": {True: "true", False: "false"}.get(params.deadline_met),
-        "satisfaction": params.satisfaction,
-        "sort": "" if params.sort == "relevance" else params.sort,
-        "page": params.page if params.page > 1 else None,
-    }
+    values = {"q": params.text, **active_filters(params)}
+    values["sort"] = "" if params.sort == "relevance" else params.sort
+    values["page"] = params.page if params.page > 1 else None
     values.update(changes)
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
