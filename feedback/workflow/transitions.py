@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from feedback import notifications, sla
 from feedback.access import covers, role_of
 from feedback.models import Appeal, Case, CaseEvent, Institution, RejectionReason, Role, Status
+from feedback.reports.timings import record_case_timing
 from feedback.workflow.actions import ACTIONS, refusal
 from feedback.workflow.actors import Actor
 from feedback.workflow.errors import MissingInformation
@@ -103,6 +104,7 @@ def transition(
         locked._history_user = actor.user if actor.kind == "staff" else None
         locked._change_reason = f"{name}: {body}" if body else name
         locked.save()
+        record_case_timing(locked, name, now)  # the reports' working days, with the fact
         event = record_event(
             locked,
             actor,
