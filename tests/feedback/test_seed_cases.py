@@ -3,7 +3,7 @@ from django.db.models import Count
 
 from feedback import demo
 from feedback.audit import verify_chain
-from feedback.models import Case, CaseEvent, Channel, Kind, Status
+from feedback.models import Case, CaseEvent, Channel, Kind, PublicOutcome, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +25,14 @@ def test_demo_cases_cover_every_kind_status_channel_and_level_through_the_workfl
     per_case = Case.history.values("id").annotate(n=Count("history_id"))
     assert min(row["n"] for row in per_case) >= 1
     assert verify_chain().ok
+    # At least 120 public outcomes, through the workflow, across institutions, kinds and both
+    # languages; some had personal data that the scrubber took out.
+    public = PublicOutcome.objects.public()
+    assert public.count() >= 120
+    assert public.values("case__institution").distinct().count() >= 10
+    assert {o.case.kind for o in public.select_related("case")} == set(Kind.values)
+    swahili = public.filter(language="sw").count()
+    assert 0.35 < swahili / public.count() < 0.65
+    assert public.exclude(removed=[]).count() >= 20
+    assert not public.filter(summary__contains="+255").exists()
+    assert CaseEvent.objects.filter(action="approve_outcome").count() == public.count()

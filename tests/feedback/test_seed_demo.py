@@ -52,3 +52,16 @@ def test_production_code_imports_no_django_test_helpers():
         if any(name == "django.test" or name.startswith("django.test.") for name in _imports(path))
     ]
     assert offenders == []
+
+
+def test_demo_outcomes_are_published_and_searchable(demo_content, settings):
+    from feedback.models import PublicOutcome
+    from search.engines import get_engine
+    from search.verification import verify
+
+    settings.ELASTICSEARCH_URL = ""  # the embedded engine; Elasticsearch has its own suite
+    demo.seed_cases(count=40)
+    published = PublicOutcome.objects.public().count()
+    assert published > 0
+    result = verify(get_engine())
+    assert (result.checked, result.clean) == (published, True)

@@ -17,25 +17,7 @@ from search.engines.elasticsearch import (
     index_name,
     is_configured,
 )
-from tests.conftest import require_service
-
-
-def elasticsearch_reachable() -> bool:
-    if not is_configured():
-        return False
-    try:
-        cluster_health()
-    except SearchEngineUnavailable:
-        return False
-    return True
-
-
-def require_elasticsearch() -> None:
-    require_service(
-        "Elasticsearch",
-        elasticsearch_reachable(),
-        "set ELASTICSEARCH_URL (scripts/elasticsearch start)",
-    )
+from tests.search.conftest import require_elasticsearch
 
 
 def healthcheck_document(index: str) -> type[Document]:
