@@ -24,16 +24,22 @@ from tests.feedback.reports.conftest import FROM, NOW, TO, at
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[3]
+# The project's catalogue, and this branch's Swahili until the lead merges it into that one
+# (and deletes the pending file).
 CATALOGUES = [
-    REPO / "locale" / "sw" / "LC_MESSAGES" / "django.po",
-    REPO / "locale" / "pending" / "figures.po",
+    path
+    for path in (
+        REPO / "locale" / "sw" / "LC_MESSAGES" / "django.po",
+        REPO / "locale" / "pending" / "figures.po",
+    )
+    if path.exists()
 ]
 
 
 @pytest.fixture
 def swahili(settings, tmp_path):
-    """This branch's Swahili (locale/pending/figures.po, which the lead merges into the
-    project's catalogue) compiled ahead of the project's own; returns msgid -> msgstr."""
+    """The Swahili catalogues compiled afresh, this branch's pending one ahead of the
+    project's (whose .mo `make messages` builds); returns msgid -> msgstr."""
     paths = []
     for n, path in enumerate(reversed(CATALOGUES)):
         target = tmp_path / str(n) / "sw" / "LC_MESSAGES"
