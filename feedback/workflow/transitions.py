@@ -27,6 +27,7 @@ from feedback.models import (
     Role,
     Status,
 )
+from feedback.reports.timings import record_case_timing
 from feedback.scrubbing import scrub
 from feedback.workflow.actions import ACTIONS, outcome_of, refusal
 from feedback.workflow.actors import Actor
@@ -120,6 +121,7 @@ def transition(
         locked._history_user = actor.user if actor.kind == "staff" else None
         locked._change_reason = f"{name}: {body}" if body else name
         locked.save()
+        record_case_timing(locked, name, now)  # the reports' working days, with the fact
         event = record_event(
             locked,
             actor,
