@@ -349,3 +349,23 @@ def ensure_published(count: int, *, progress=print, seed: int = 14) -> int:
             )
             cursor.execute(f"ANALYZE {table}")
     return added
+
+
+def trim_to(count: int, *, progress=print) -> int:
+    """Remove generated outcomes (the newest first) until at most `count` are published, so a
+    run at a smaller size after a larger one measures the size it names."""
+    excess = published_count() - count
+    if excess <= 0:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_trim ON COMMIT DROP AS SELECT id FROM feedback_case "
+            "WHERE pin_digest = '-' ORDER BY id DESC LIMIT %s",
+            [excess],
+        )
+        for table in ("feedback_publicoutcome", "feedback_contact"):
+            cursor.execute(f"DELETE FROM {table} WHERE case_id IN (SELECT id FROM bench_trim)")
+        cursor.execute("DELETE FROM feedback_case WHERE id IN (SELECT id FROM bench_trim)")
+        removed = cursor.rowcount
+    progress(f"  removed {removed:,} generated outcomes, down to {count:,}")
+    return removed
