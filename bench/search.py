@@ -1,7 +1,7 @@
 """What outcome search costs over the engine under it: indexing and the search page, as ratios.
 
 Run:  .venv/bin/python bench/search.py [--es-size 1000000] [--db-size 100000]
-      make bench-search                   (the issue's sizes; `make bench-search SIZE=10000`)
+      make bench BENCH_ARGS="--size 10000"   (no BENCH_ARGS: the issue's sizes)
 
 Needs PostgreSQL (DATABASE_URL, default postgres://mrejesho:mrejesho@127.0.0.1:5432/
 mrejesho_searchbench) and an Elasticsearch for the 1M load (BENCH_ELASTICSEARCH_URL, default
@@ -284,9 +284,9 @@ def capture(url: str) -> EngineRecorder:
 
 def documents():
     """The documents of every published outcome, built from the database rows by our code."""
-    from search import documents as built
+    from search.documents import public_documents
 
-    return built.published_documents()
+    return public_documents()
 
 
 def timed_rebuild(engine, count: int) -> dict:
