@@ -55,8 +55,10 @@ from urllib.parse import urlencode
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+# Run as a script, Python puts bench/ first on the path, where this file would shadow the
+# project's own `search` package: the project root goes there instead.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
 
 DEFAULT_DATABASE = "postgres://mrejesho:mrejesho@127.0.0.1:5432/mrejesho_searchbench"
 DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9251"
@@ -279,6 +281,64 @@ def capture(url: str) -> EngineRecorder:
     return recorder
 
 
+# --- where a page's time goes ------------------------------------------------------------
+
+# (label, module, attribute path): what is timed inside one page, inclusive of what it calls.
+PARTS = [
+    ("engine", None, ("search",)),  # the class of get_engine()
+    ("ORM check", "search.views", ("still_public",)),
+    ("guidance", "search.views", ("_guidance_pages",)),
+    ("labels", "search.facets", ("Labels", "__init__")),
+    ("render", "django.template.response", ("SimpleTemplateResponse", "render")),
+]
+
+
+def breakdown(url: str, repeats: int = 15) -> dict:
+    """Serve `url` in-process `repeats` times with the parts of the page wrapped in timers;
+    median ms of each part and of the whole request. Parts are inclusive (labels looked up
+    while the template renders count in both)."""
+    import importlib
+
+    from django.test import Client
+
+    from search.engines import get_engine
+
+    spent: dict[str, float] = {}
+    restore = []
+    for label, module, path in PARTS:
+        owner = type(get_engine()) if module is None else importlib.import_module(module)
+        for name in path[:-1]:
+            owner = getattr(owner, name, None)
+        original = getattr(owner, path[-1], None) if owner is not None else None
+        if original is None:
+            continue
+
+        def timed(*args, _original=original, _label=label, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] = spent.get(_label, 0.0) + time.perf_counter() - start
+
+        setattr(owner, path[-1], timed)
+        restore.append((owner, path[-1], original))
+    client = Client(HTTP_HOST="127.0.0.1")
+    samples: dict[str, list[float]] = {}
+    try:
+        for attempt in range(repeats + 3):
+            spent.clear()
+            start = time.perf_counter()
+            client.get(url)
+            spent["whole page"] = time.perf_counter() - start
+            if attempt >= 3:  # the first few warm the caches
+                for label, seconds in spent.items():
+                    samples.setdefault(label, []).append(seconds)
+    finally:
+        for owner, name, original in restore:
+            setattr(owner, name, original)
+    return {label: statistics.median(values) * 1000 for label, values in samples.items()}
+
+
 # --- indexing -----------------------------------------------------------------------------
 
 
@@ -392,14 +452,32 @@ def raw_bulk(es_url: str, live_alias: str, workdir: Path) -> dict:
 # --- one phase: one engine, in a child process with its own settings ----------------------
 
 
+def indexing(engine_name: str, engine, size: int, args) -> dict:
+    """Our rebuild, and on Elasticsearch the raw _bulk of the same documents."""
+    from django.conf import settings
+
+    result = {}
+    log(f"{engine_name}: rebuilding the index with {type(engine).__name__}.rebuild")
+    result["rebuild"] = timed_rebuild(engine, size)
+    log(f"  rebuild: {result['rebuild']['docs_per_s']:,.0f} documents/s")
+    if engine_name == "elasticsearch":
+        alias = args.es_alias or f"{settings.ELASTICSEARCH_INDEX_PREFIX}-outcomes"
+        with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+            log("elasticsearch: raw _bulk of the same documents into a bare index")
+            result["raw_bulk"] = raw_bulk(settings.ELASTICSEARCH_URL, alias, Path(workdir))
+        result["bulk_time_ratio"] = result["rebuild"]["seconds"] / result["raw_bulk"]["seconds"]
+        log(f"  raw _bulk: {result['raw_bulk']['docs_per_s']:,.0f} documents/s")
+
+    return result
+
+
 def phase(engine_name: str, size: int, args) -> dict:
     import django
 
     django.setup()
-    import searchdata
-    from django.conf import settings
     from django.core.management import call_command
 
+    from bench import searchdata
     from search.engines import get_engine
 
     call_command("migrate", verbosity=0)
@@ -423,17 +501,8 @@ def phase(engine_name: str, size: int, args) -> dict:
         "generate_seconds": time.perf_counter() - start,
     }
     engine = get_engine()
-    log(f"{engine_name}: rebuilding the index with {type(engine).__name__}.rebuild")
-    result["rebuild"] = timed_rebuild(engine, size)
-    log(f"  rebuild: {result['rebuild']['docs_per_s']:,.0f} documents/s")
-    if engine_name == "elasticsearch":
-        alias = args.es_alias or f"{settings.ELASTICSEARCH_INDEX_PREFIX}-outcomes"
-        with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
-            log("elasticsearch: raw _bulk of the same documents into a bare index")
-            result["raw_bulk"] = raw_bulk(settings.ELASTICSEARCH_URL, alias, Path(workdir))
-        result["bulk_time_ratio"] = result["rebuild"]["seconds"] / result["raw_bulk"]["seconds"]
-        log(f"  raw _bulk: {result['raw_bulk']['docs_per_s']:,.0f} documents/s")
-
+    if not args.searches_only:
+        result.update(indexing(engine_name, engine, size, args))
     result["searches"] = page_against_engine(engine_name, args)
     return result
 
@@ -506,6 +575,7 @@ def page_against_engine(engine_name: str, args) -> dict:
             figures[name] = compare(page, floor, count=args.requests, concurrency=args.concurrency)
             figures[name]["url"] = url
             figures[name]["floor"] = what
+            figures[name]["parts_ms"] = breakdown(url)
     return figures
 
 
@@ -531,6 +601,8 @@ def run_child(engine_name: str, size: int, args) -> dict:
         command += ["--phase-output", out.name, "--workdir", args.workdir]
         if args.es_alias:
             command += ["--es-alias", args.es_alias]
+        if args.searches_only:
+            command.append("--searches-only")
         subprocess.run(command, env=env, check=True, cwd=ROOT)
         return json.loads(Path(out.name).read_text())
 
@@ -540,12 +612,13 @@ def table(results: dict) -> str:
     for engine_name, result in results.items():
         if engine_name.startswith("_"):
             continue
-        rebuild = result["rebuild"]
         lines.append(f"{engine_name} engine, {result['outcomes']:,} published outcomes")
-        lines.append(
-            f"  rebuild (our path):  {rebuild['documents']:>9,} docs in {rebuild['seconds']:7.1f} s"
-            f" = {rebuild['docs_per_s']:8,.0f} docs/s"
-        )
+        rebuild = result.get("rebuild")
+        if rebuild:
+            lines.append(
+                f"  rebuild (our path):  {rebuild['documents']:>9,} docs in"
+                f" {rebuild['seconds']:7.1f} s = {rebuild['docs_per_s']:8,.0f} docs/s"
+            )
         if "raw_bulk" in result:
             raw = result["raw_bulk"]
             lines.append(
@@ -572,6 +645,16 @@ def table(results: dict) -> str:
                 f" {row['p50_ratio']:5.2f}x {row['p95_ratio']:5.2f}x"
                 f"  {'met' if row['goal_met'] else 'NOT met'}"
             )
+        parts = [label for label, _module, _path in PARTS]
+        lines.append(
+            "  where a page's time goes (in-process, median ms, parts inclusive): "
+            + ", ".join(["whole page", *parts])
+        )
+        for name, row in result["searches"].items():
+            if "parts_ms" in row:
+                values = [row["parts_ms"].get(p) for p in ["whole page", *parts]]
+                shown = " ".join("    n/a" if v is None else f"{v:7.1f}" for v in values)
+                lines.append(f"  {name:<26} {shown}")
         lines.append("")
     return "\n".join(lines)
 
@@ -587,6 +670,9 @@ def main() -> None:
     parser.add_argument("--es-url", default=os.environ.get("BENCH_ELASTICSEARCH_URL"))
     parser.add_argument("--es-alias", help="the live alias (default: <prefix>-outcomes)")
     parser.add_argument("--workdir", default=tempfile.gettempdir(), help="for the NDJSON file")
+    parser.add_argument(
+        "--searches-only", action="store_true", help="time the searches on the index as it is"
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--phase-output", help=argparse.SUPPRESS)
     args = parser.parse_args()
