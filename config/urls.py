@@ -23,6 +23,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("audit-chain/", audit_chain_heads, name="audit_chain"),
     path("audit-chain.txt", audit_chain_heads_text, name="audit_chain_text"),
+    path("", include("search.urls")),  # before Wagtail's catch-all
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -2,10 +2,13 @@
 
 from django import template
 from django.conf import settings
+from django.urls import translate_url
 from django.utils.translation import get_language_info
 from wagtail.models import Locale, Page
 
 register = template.Library()
+# URL namespaces of plain Django views inside i18n_patterns, whose URL differs only by prefix.
+TRANSLATABLE_VIEWS = {"search"}
 
 
 @register.inclusion_tag("pages/includes/language_switcher.html", takes_context=True)
@@ -25,7 +28,9 @@ def language_switcher(context):
 
 
 def _url_in_language(request, page, code):
-    """URL of the page's translation, keeping any routable sub-path; else that language's home."""
+    """URL of the page's translation, keeping any routable sub-path; on a Django view of our
+    own (the outcome search), the same view and query in that language; else that language's
+    home."""
     if isinstance(page, Page):
         translation = page.get_translations(inclusive=True).filter(locale__language_code=code)
         target = translation.live().first()
@@ -33,6 +38,9 @@ def _url_in_language(request, page, code):
             page_path = page.get_url(request) or ""
             suffix = request.path[len(page_path) :] if request.path.startswith(page_path) else ""
             return (target.get_url(request) or "") + suffix
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.namespace in TRANSLATABLE_VIEWS:
+        return translate_url(request.get_full_path(), code)
     try:
         locale = Locale.objects.get(language_code=code)
     except Locale.DoesNotExist:
