@@ -37,6 +37,7 @@ The table is printed and written as JSON to bench/results/search-<date>.json.
 """
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -129,10 +130,17 @@ def drive(call, count: int, concurrency: int) -> list[float]:
     return timings
 
 
-def compare(page, floor, *, count, concurrency, rounds=4) -> dict:
-    """Page and floor in alternating rounds after a warm-up; p50 and p95 of each, in ms."""
-    drive(page, max(4, count // 10), concurrency)
-    drive(floor, max(4, count // 10), concurrency)
+def compare(page, floor, *, count, concurrency, budget, rounds=4) -> dict:
+    """Page and floor in alternating rounds after a warm-up; p50 and p95 of each, in ms.
+
+    At most `count` timed requests of each, fewer when the warm-up shows they would take
+    longer than `budget` seconds in all (a slow engine at 100,000 outcomes), never under 40."""
+    warm = max(4, count // 10)
+    started = time.perf_counter()
+    drive(page, warm, concurrency)
+    drive(floor, warm, concurrency)
+    per_pair = (time.perf_counter() - started) / warm  # seconds for one page + one floor
+    count = max(40, min(count, int(budget / per_pair)))
     page_times, floor_times = [], []
     for _ in range(rounds):
         page_times += drive(page, count // rounds, concurrency)
@@ -349,6 +357,15 @@ def documents():
     return public_documents()
 
 
+def build_rate(sample: int = 20_000) -> dict:
+    """How fast our code builds documents from the rows alone (the first `sample`), to tell
+    building from sending in the rebuild's time."""
+    start = time.perf_counter()
+    built = sum(1 for _ in itertools.islice(documents(), sample))
+    seconds = time.perf_counter() - start
+    return {"documents": built, "seconds": seconds, "docs_per_s": built / seconds}
+
+
 def timed_rebuild(engine, count: int) -> dict:
     done = [0]
 
@@ -460,6 +477,8 @@ def indexing(engine_name: str, engine, size: int, args) -> dict:
     log(f"{engine_name}: rebuilding the index with {type(engine).__name__}.rebuild")
     result["rebuild"] = timed_rebuild(engine, size)
     log(f"  rebuild: {result['rebuild']['docs_per_s']:,.0f} documents/s")
+    result["build_only"] = build_rate()
+    log(f"  building documents alone: {result['build_only']['docs_per_s']:,.0f} documents/s")
     if engine_name == "elasticsearch":
         alias = args.es_alias or f"{settings.ELASTICSEARCH_INDEX_PREFIX}-outcomes"
         with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
@@ -598,6 +617,7 @@ def run_child(engine_name: str, size: int, args) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command = [sys.executable, __file__, "--phase", engine_name, "--size", str(size)]
         command += ["--requests", str(args.requests), "--concurrency", str(args.concurrency)]
+        command += ["--budget", str(args.budget)]
         command += ["--phase-output", out.name, "--workdir", args.workdir]
         if args.es_alias:
             command += ["--es-alias", args.es_alias]
@@ -618,6 +638,12 @@ def table(results: dict) -> str:
             lines.append(
                 f"  rebuild (our path):  {rebuild['documents']:>9,} docs in"
                 f" {rebuild['seconds']:7.1f} s = {rebuild['docs_per_s']:8,.0f} docs/s"
+            )
+        if "build_only" in result:
+            built = result["build_only"]
+            lines.append(
+                f"  of which building:   {built['docs_per_s']:8,.0f} docs/s building documents"
+                f" from the rows alone (first {built['documents']:,}, not sent anywhere)"
             )
         if "raw_bulk" in result:
             raw = result["raw_bulk"]
@@ -667,6 +693,9 @@ def main() -> None:
     parser.add_argument("--engines", default="database,elasticsearch")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per search")
     parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument(
+        "--budget", type=float, default=90, help="seconds of timed load per search, about"
+    )
     parser.add_argument("--es-url", default=os.environ.get("BENCH_ELASTICSEARCH_URL"))
     parser.add_argument("--es-alias", help="the live alias (default: <prefix>-outcomes)")
     parser.add_argument("--workdir", default=tempfile.gettempdir(), help="for the NDJSON file")
