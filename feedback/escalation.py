@@ -94,6 +94,16 @@ def _prune_records(now, result):
     result.counts["pruned"] += prune_expired_records(now)
 
 
+def _sync_search_index(now, result):
+    from search import indexing  # search builds on feedback: imported when the step runs
+
+    done, failed = indexing.sync()
+    if done:
+        result.counts["search_synced"] += done
+    if failed:
+        result.counts["search_still_queued"] += failed
+
+
 STEPS = [
     (
         "escalate overdue cases",
@@ -123,6 +133,7 @@ STEPS = [
     ("delete abandoned drafts", _purge_drafts),
     ("erase expired contact details", _erase_contacts),
     ("delete finished task rows and expired sessions", _prune_records),
+    ("push queued changes to the search index", _sync_search_index),
 ]
 
 

@@ -47,7 +47,11 @@ def es_prefix():
     if elasticsearch_reachable():
         from search.engines.elasticsearch import get_client
 
-        get_client().indices.delete(index=f"{SESSION_PREFIX}-*", ignore_unavailable=True)
+        client = get_client()
+        # The cluster refuses wildcard deletes (action.destructive_requires_name): list, then name.
+        names = list(client.indices.get(index=f"{SESSION_PREFIX}-*"))
+        if names:
+            client.indices.delete(index=",".join(names), ignore_unavailable=True)
 
 
 @pytest.fixture(params=["database", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)])
