@@ -65,7 +65,7 @@ DEFAULT_DATABASE = "postgres://mrejesho:mrejesho@127.0.0.1:5432/mrejesho_searchb
 DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9251"
 INDEX_PREFIX = "searchbench"
 GOAL = 1.5  # page p50 at most this many times the raw engine's
-RAW_BULK_DOCS = 1000  # documents per raw _bulk request
+RAW_BULK_DOCS = 500  # documents per raw _bulk request: the engine's own chunk (BULK_CHUNK)
 
 # Production settings for gunicorn and the in-process capture; secrets made up for the run.
 PRODUCTION_ENV = {
@@ -591,7 +591,9 @@ def page_against_engine(engine_name: str, args) -> dict:
 
                 what = f"{len(sent)} SQL statement(s)"
             log(f"{engine_name}: {name}: {url} (floor: {what})")
-            figures[name] = compare(page, floor, count=args.requests, concurrency=args.concurrency)
+            figures[name] = compare(
+                page, floor, count=args.requests, concurrency=args.concurrency, budget=args.budget
+            )
             figures[name]["url"] = url
             figures[name]["floor"] = what
             figures[name]["parts_ms"] = breakdown(url)
