@@ -347,6 +347,34 @@ def breakdown(url: str, repeats: int = 15) -> dict:
     return {label: statistics.median(values) * 1000 for label, values in samples.items()}
 
 
+def profile(args) -> None:
+    """cProfile over in-process requests of every search, on the index as it is: the
+    functions that take the page's time, for whoever makes the page faster."""
+    import cProfile
+    import io
+    import pstats
+
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    profiler = cProfile.Profile()
+    for _name, url in searches():
+        for _ in range(3):
+            client.get(url)  # warm
+        profiler.enable()
+        for _ in range(10):
+            client.get(url)
+        profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+    print(out.getvalue())
+
+
 # --- indexing -----------------------------------------------------------------------------
 
 
@@ -704,11 +732,19 @@ def main() -> None:
     parser.add_argument(
         "--searches-only", action="store_true", help="time the searches on the index as it is"
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the searches in-process on the index as it is (set the environment)",
+    )
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--phase-output", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.es_url = args.es_url or DEFAULT_ELASTICSEARCH
 
+    if args.profile:
+        profile(args)
+        return
     if args.phase:
         result = phase(args.phase, args.size, args)
         Path(args.phase_output).write_text(json.dumps(result, indent=2, default=str))
