@@ -71,8 +71,11 @@ def action_form_class(name: str) -> type[forms.Form]:
 
 def action_form(name: str, case: Case, data=None, files=None) -> forms.Form:
     """The form for one action on one case; fields are prefixed by the action, so several
-    actions' forms can share a page."""
-    form = action_form_class(name)(data, files, prefix=name)
+    actions' forms can share a page. An unbound form starts from what the table says (the
+    draft being rewritten, say)."""
+    start_from = ACTIONS[name].initial
+    initial = start_from(case) if start_from is not None and data is None else None
+    form = action_form_class(name)(data, files, prefix=name, initial=initial)
     if "officer" in form.fields:
         # Officers and leads of the level that handles the case now, or above it.
         handling = case.handling_institution

@@ -24,8 +24,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from feedback.models import Case, CaseEvent, Contact, NotifyBy, Status
+from feedback.models import Case, CaseEvent, Contact, NotifyBy, PublicOutcome, Status
 from feedback.tasks import forget_case_tasks, prune_finished_tasks
+from search import indexing
 
 
 def erase_contact(
@@ -68,6 +69,10 @@ def erase_contact(
             created_at=now,
         )
         forget_case_tasks(case.pk)
+        # The outcome was scrubbed of this contact when written; the index is told all the same,
+        # so that whatever it keeps of the case is rebuilt from the database as it is now.
+        if PublicOutcome.objects.public().filter(case_id=case.pk).exists():
+            indexing.outcome_changed(case.pk)
     return True
 
 

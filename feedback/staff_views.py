@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from feedback import references, workflow
 from feedback.access import cases_visible_to
 from feedback.action_forms import action_form
-from feedback.models import Contact
+from feedback.models import Contact, PublicOutcome
+from feedback.scrubbing import KIND_LABELS
 
 
 def case_workspace(request, pk):
@@ -50,8 +51,16 @@ def case_workspace(request, pk):
         contact = case.contact
     except Contact.DoesNotExist:
         contact = None
+    outcome = (
+        PublicOutcome.objects.filter(case=case).select_related("written_by", "reviewed_by").first()
+    )
     context = {
         "case": case,
+        "outcome": outcome,
+        "removed": [
+            (KIND_LABELS.get(item["kind"], item["kind"]), item["masked"])
+            for item in (outcome.removed if outcome else [])
+        ],
         "reference": references.format_reference(case.reference),
         "contact": contact,
         "events": case.events.select_related("actor").prefetch_related("attachments"),

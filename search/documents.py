@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback import sla
 from feedback.models import CaseEvent, Institution, PublicOutcome, Status
-from feedback.workflow.transitions import charter_days
+
+# The module, not the name: transitions imports search.indexing, which imports this module.
+from feedback.workflow import transitions
 
 SATISFIED, DISPUTED, NO_ANSWER = "satisfied", "disputed", "no_answer"
 SATISFACTION_CHOICES = [
@@ -90,7 +92,7 @@ def document_for(outcome: PublicOutcome, *, _ancestor_cache: dict | None = None)
         region = area
     resolved_at = case.first_resolved_at or case.resolved_at
     country = sla.default_country()
-    _acknowledge, promised_days, _window = charter_days(case)
+    _acknowledge, promised_days, _window = transitions.charter_days(case)
     document = {
         "reference": case.reference,
         "language": outcome.language,

@@ -18,6 +18,7 @@ from search import display, facets, opendata
 from search.documents import OPEN_DATA_FIELDS, document_for, flatten, public_outcomes
 from search.engines import get_engine
 from search.engines.base import SearchParams
+from search.engines.elasticsearch import SearchEngineUnavailable
 from search.forms import SearchForm, page_count, page_past_end
 
 GUIDANCE_PAGES = 5
@@ -58,7 +59,11 @@ def search(request):
     if not form.is_valid():
         return _invalid(request, form)
     params = form.search_params
-    result = get_engine().search(params)
+    try:
+        result = get_engine().search(params)
+    except SearchEngineUnavailable:
+        context = {"form": form, "params": params, "unavailable": True}
+        return TemplateResponse(request, "search/search.html", context, status=503)
     if page_past_end(result):  # a stale or edited link: say where the results end
         last = facets.query(params, page=page_count(result))
         return TemplateResponse(
@@ -121,7 +126,10 @@ def outcome(request, reference: str):
     if found is None:
         raise Http404
     shown = display.outcome(document_for(found), language)
-    similar = get_engine().similar(reference, limit=SIMILAR + 1)
+    try:
+        similar = get_engine().similar(reference, limit=SIMILAR + 1)
+    except SearchEngineUnavailable:  # the outcome itself comes from the database: show it
+        similar = []
     public = still_public([hit.reference for hit in similar])
     similar = [
         display.outcome(hit.document, language)

@@ -37,6 +37,7 @@ from feedback.workflow.transitions import (
     acknowledge,
     add_information,
     appeal,
+    approve_outcome,
     assign,
     assignable,
     charter_days,
@@ -53,9 +54,12 @@ from feedback.workflow.transitions import (
     reply,
     request_information,
     resolve,
+    send_back_outcome,
     set_confidential,
     start,
     uphold_appeal,
+    withdraw_outcome,
+    write_outcome,
 )
 
 
@@ -88,6 +92,7 @@ __all__ = [
     "allowed_actions",
     "appeal",
     "appeal_deadline",
+    "approve_outcome",
     "assign",
     "assignable",
     "charter_days",
@@ -112,9 +117,12 @@ __all__ = [
     "request_information",
     "resolve",
     "route",
+    "send_back_outcome",
     "set_confidential",
     "staff",
     "start",
     "submit",
     "uphold_appeal",
+    "withdraw_outcome",
+    "write_outcome",
 ]

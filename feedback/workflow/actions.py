@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback import sla
 from feedback.access import covers
-from feedback.models import Appeal, Case, Institution, RejectionReason, Role, Status
+from feedback.models import (
+    Appeal,
+    Case,
+    Institution,
+    PublicOutcome,
+    RejectionReason,
+    Role,
+    Status,
+)
 from feedback.workflow.actors import Actor
 from feedback.workflow.errors import ActionNotPermitted, TransitionNotAllowed, WorkflowError
 
@@ -66,6 +74,8 @@ class Action:
     guard: Guard | None = None
     # What a citizen reads once their action is done.
     thanks: str = ""
+    # What a form for this action starts with on this case (e.g. the draft being rewritten).
+    initial: Callable[[Case], dict] | None = None
 
 
 HANDLERS = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
@@ -150,6 +160,78 @@ def _before_deadline(case, actor, now):
             _("The deadline has already passed: an interim reply must come before it.")
         )
     return None
+
+
+# Public outcomes: written by the case's handlers, approved or sent back by a feedback lead,
+# withdrawn by a lead or oversight. Only a consented, non-confidential case is ever published.
+
+OUTCOME_STATUSES = frozenset({S.RESOLVED, S.CLOSED})
+OUTCOME_REVIEWERS = frozenset({Role.LEAD, Role.ADMIN})
+OutcomeState = PublicOutcome.State
+
+
+def outcome_of(case: Case) -> PublicOutcome | None:
+    """The case's public outcome in any state, or None (read fresh, not from a cache)."""
+    return PublicOutcome.objects.filter(case_id=case.pk).first()
+
+
+def _unpublishable(case, actor, now):
+    if not case.consent_to_publish:
+        return TransitionNotAllowed(_("The citizen did not consent to publication."))
+    if case.is_confidential:
+        return TransitionNotAllowed(_("The case is confidential: its outcome is never published."))
+    return None
+
+
+def _outcome_writable(case, actor, now):
+    outcome = outcome_of(case)
+    if outcome is not None and outcome.state == OutcomeState.PUBLISHED:
+        return TransitionNotAllowed(
+            _("The outcome is published: withdraw it before writing a new one.")
+        )
+    return _unpublishable(case, actor, now)
+
+
+def _draft_awaits_review(case, actor, now):
+    outcome = outcome_of(case)
+    if outcome is None or outcome.state != OutcomeState.DRAFT:
+        return TransitionNotAllowed(_("No draft outcome is awaiting approval."))
+    return None
+
+
+def _draft_approvable(case, actor, now):
+    return _draft_awaits_review(case, actor, now) or _unpublishable(case, actor, now)
+
+
+def _outcome_published(case, actor, now):
+    outcome = outcome_of(case)
+    if outcome is None or outcome.state != OutcomeState.PUBLISHED:
+        return TransitionNotAllowed(_("No outcome of this case is published."))
+    return None
+
+
+def _outcome_texts(case: Case) -> dict:
+    """The form starts from the outcome already written, or in the citizen's language."""
+    outcome = outcome_of(case)
+    if outcome is None:
+        return {"language": case.language}
+    return {"summary": outcome.summary, "response": outcome.response, "language": outcome.language}
+
+
+def _summary(required=True):
+    return Param(
+        "summary",
+        "text",
+        _("The problem, as the public will read it"),
+        required=required,
+        help_text=_(
+            "Names, phone numbers, e-mail addresses and ID numbers are removed automatically."
+        ),
+    )
+
+
+def _outcome_response(required=True):
+    return Param("response", "text", _("What the institution did"), required=required)
 
 
 REJECTION_CHOICES = tuple(RejectionReason.choices)
@@ -447,6 +529,63 @@ ACTIONS: dict[str, Action] = {
                 Param("confidential", "flag", _("Confidential"), required=False),
                 Param("reason", "text", _("Why")),
             ),
+        ),
+        Action(
+            "write_outcome",
+            OUTCOME_STATUSES,
+            None,
+            HANDLERS,
+            _("given a public outcome"),
+            _("write the public outcome of"),
+            _("Write the public outcome"),
+            (
+                _summary(),
+                _outcome_response(),
+                Param(
+                    "language",
+                    "choice",
+                    _("Language of the outcome"),
+                    choices=tuple(settings.LANGUAGES),
+                    missing=_("Choose the language the outcome is written in."),
+                ),
+            ),
+            guard=_outcome_writable,
+            initial=_outcome_texts,
+        ),
+        Action(
+            "approve_outcome",
+            OUTCOME_STATUSES,
+            None,
+            OUTCOME_REVIEWERS,
+            _("given a published outcome"),
+            _("approve the public outcome of"),
+            _("Approve and publish the outcome"),
+            (_summary(required=False), _outcome_response(required=False)),
+            guard=_draft_approvable,
+            initial=_outcome_texts,
+        ),
+        # A draft may wait on a case that was reopened since; it can be sent back all the same.
+        Action(
+            "send_back_outcome",
+            ALL_STATUSES,
+            None,
+            OUTCOME_REVIEWERS,
+            _("given back its draft outcome"),
+            _("send back the public outcome of"),
+            _("Send the outcome back to the officer"),
+            (Param("note", "text", _("What should the officer change?")),),
+            guard=_draft_awaits_review,
+        ),
+        Action(
+            "withdraw_outcome",
+            ALL_STATUSES,
+            None,
+            frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN}),
+            _("taken off the public site"),
+            _("withdraw the public outcome of"),
+            _("Withdraw the published outcome"),
+            (Param("reason", "text", _("Why is it withdrawn?")),),
+            guard=_outcome_published,
         ),
     ]
 }

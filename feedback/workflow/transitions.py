@@ -16,10 +16,22 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback import notifications, sla
 from feedback.access import covers, role_of
-from feedback.models import Appeal, Case, CaseEvent, Institution, RejectionReason, Role, Status
-from feedback.workflow.actions import ACTIONS, refusal
+from feedback.models import (
+    Appeal,
+    Case,
+    CaseEvent,
+    Contact,
+    Institution,
+    PublicOutcome,
+    RejectionReason,
+    Role,
+    Status,
+)
+from feedback.scrubbing import scrub
+from feedback.workflow.actions import ACTIONS, outcome_of, refusal
 from feedback.workflow.actors import Actor
 from feedback.workflow.errors import MissingInformation
+from search import indexing
 
 S = Status
 
@@ -88,7 +100,11 @@ def transition(
     public: bool = True,
     event_type: str = CaseEvent.Type.TRANSITION,
 ) -> Case:
-    """Lock, check, change, record: the frame every action shares."""
+    """Lock, check, change, record: the frame every action shares.
+
+    A case whose outcome is public (before or after the change) goes to the search index's
+    queue in the same transaction: its status, counts or outcome are part of what the public
+    reads, and a withdrawn outcome must leave the index."""
     now = now or timezone.now()
     action = ACTIONS[name]
     with transaction.atomic():
@@ -96,6 +112,7 @@ def transition(
         problem = refusal(name, locked, actor, now)
         if problem is not None:
             raise problem
+        was_public = _outcome_is_published(locked)
         before = locked.status
         if action.target is not None:
             locked.status = action.target
@@ -115,7 +132,15 @@ def transition(
         )
         if event.is_public:
             notifications.case_changed(locked, name, event)
+        if was_public or _outcome_is_published(locked):
+            indexing.outcome_changed(locked.pk)
     return locked
+
+
+def _outcome_is_published(case: Case) -> bool:
+    return PublicOutcome.objects.filter(
+        case_id=case.pk, state=PublicOutcome.State.PUBLISHED
+    ).exists()
 
 
 def _unchanged(case, now):
@@ -443,5 +468,150 @@ def set_confidential(
 
     def change(c, now):
         c.is_confidential = bool(confidential)
+        outcome = outcome_of(c)
+        if c.is_confidential and outcome is not None and outcome.state == OutcomeState.PUBLISHED:
+            _withdraw(outcome, by, f"set_confidential: {reason}", now)
 
     return transition("set_confidential", case, by, now, change, body=reason, public=False)
+
+
+# Public outcomes. Their events are internal: the citizen consented once, when submitting,
+# and is told nothing new by a draft or a review; no one is notified.
+
+OutcomeState = PublicOutcome.State
+
+
+def _user(actor: Actor):
+    return actor.user if actor.kind == "staff" else None
+
+
+def _save_outcome(outcome: PublicOutcome, by: Actor, reason: str) -> None:
+    outcome._history_user = _user(by)
+    outcome._change_reason = reason
+    outcome.save()
+
+
+def _withdraw(outcome: PublicOutcome, by: Actor, reason: str, now: datetime) -> None:
+    outcome.state = OutcomeState.WITHDRAWN
+    outcome.withdrawn_at = now
+    _save_outcome(outcome, by, reason)
+
+
+def _scrubbed(case: Case, text: str, language: str, removed: list[dict]) -> str:
+    """The text without personal data; what was removed is added to `removed`."""
+    result = scrub(text.strip(), Contact.objects.filter(case=case).first(), language)
+    for removal in result.removed:
+        if removal.as_dict() not in removed:
+            removed.append(removal.as_dict())
+    return result.text
+
+
+def write_outcome(
+    case: Case, *, by: Actor, summary: str, response: str, language: str, now=None
+) -> Case:
+    """A draft of what the public will read, scrubbed of personal data before anyone sees it.
+    Rewriting a draft, a sent-back or a withdrawn outcome makes a new draft."""
+    require(summary, _("Write the problem as the public will read it."))
+    require(response, _("Write what the institution did."))
+    if language not in dict(settings.LANGUAGES):
+        raise MissingInformation(_("Choose the language the outcome is written in."))
+
+    def change(c, now):
+        outcome = outcome_of(c) or PublicOutcome(case=c)
+        removed: list[dict] = []
+        outcome.summary = _scrubbed(c, summary, language, removed)
+        outcome.response = _scrubbed(c, response, language, removed)
+        outcome.removed = removed
+        outcome.language = language
+        outcome.state = OutcomeState.DRAFT
+        outcome.written_by = _user(by)
+        outcome.written_at = now
+        outcome.reviewed_by = None
+        outcome.review_note = ""
+        outcome.published_at = outcome.withdrawn_at = None
+        _save_outcome(outcome, by, "write_outcome")
+
+    return transition(
+        "write_outcome",
+        case,
+        by,
+        now,
+        change,
+        body=_("Public outcome drafted."),
+        public=False,
+        event_type=CaseEvent.Type.NOTE,
+    )
+
+
+def approve_outcome(
+    case: Case, *, by: Actor, summary: str = "", response: str = "", now=None
+) -> Case:
+    """Publish the draft, with the reviewer's edits (scrubbed again) if there are any."""
+
+    def change(c, now):
+        outcome = outcome_of(c)
+        removed = list(outcome.removed)
+        if (summary or "").strip():
+            outcome.summary = _scrubbed(c, summary, outcome.language, removed)
+        if (response or "").strip():
+            outcome.response = _scrubbed(c, response, outcome.language, removed)
+        outcome.removed = removed
+        outcome.state = OutcomeState.PUBLISHED
+        outcome.reviewed_by = _user(by)
+        outcome.review_note = ""
+        outcome.published_at = now
+        outcome.withdrawn_at = None
+        _save_outcome(outcome, by, "approve_outcome")
+
+    return transition(
+        "approve_outcome",
+        case,
+        by,
+        now,
+        change,
+        body=_("Public outcome approved and published."),
+        public=False,
+        event_type=CaseEvent.Type.NOTE,
+    )
+
+
+def send_back_outcome(case: Case, *, by: Actor, note: str, now=None) -> Case:
+    """The draft goes back to the officer with a note of what to change."""
+    require(note, _("Say what the officer should change."))
+
+    def change(c, now):
+        outcome = outcome_of(c)
+        outcome.state = OutcomeState.SENT_BACK
+        outcome.reviewed_by = _user(by)
+        outcome.review_note = note.strip()
+        _save_outcome(outcome, by, f"send_back_outcome: {note.strip()}")
+
+    return transition(
+        "send_back_outcome",
+        case,
+        by,
+        now,
+        change,
+        body=note.strip(),
+        public=False,
+        event_type=CaseEvent.Type.NOTE,
+    )
+
+
+def withdraw_outcome(case: Case, *, by: Actor, reason: str, now=None) -> Case:
+    """Take the outcome off the public site and out of the index, at once."""
+    require(reason, _("Say why the outcome is withdrawn."))
+
+    def change(c, now):
+        _withdraw(outcome_of(c), by, f"withdraw_outcome: {reason.strip()}", now)
+
+    return transition(
+        "withdraw_outcome",
+        case,
+        by,
+        now,
+        change,
+        body=reason.strip(),
+        public=False,
+        event_type=CaseEvent.Type.NOTE,
+    )

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from feedback import workflow
-from feedback.models import Case, CaseEvent, Institution, Role, Status
-from tests.feedback.factories import case_in, make_staff, user
+from feedback.models import Case, CaseEvent, Institution, PublicOutcome, Role, Status
+from tests.feedback.factories import CaseFactory, make_staff, user
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,25 @@ EXPECTED = {
         "appealed",
         "officer lead oversight admin",
     ),
+    "write_outcome": ("resolved closed", "officer lead oversight admin"),
+    "approve_outcome": ("resolved closed", "lead admin"),
+    "send_back_outcome": (
+        "submitted acknowledged awaiting_citizen in_progress resolved closed reopened rejected "
+        "appealed",
+        "lead admin",
+    ),
+    "withdraw_outcome": (
+        "submitted acknowledged awaiting_citizen in_progress resolved closed reopened rejected "
+        "appealed",
+        "lead oversight admin",
+    ),
+}
+# What an outcome action needs besides the status: the outcome it acts on (made directly,
+# inside the attempt's rolled-back transaction). The cases here consented to publication.
+OUTCOME_BEFORE = {
+    "approve_outcome": "draft",
+    "send_back_outcome": "draft",
+    "withdraw_outcome": "published",
 }
 # Actors who may never act on this case, whatever the table's roles say.
 STRANGERS = [
@@ -73,6 +92,10 @@ ROLES = [
     "admin",
     *STRANGERS,
 ]
+
+
+def consented_case_in(status):
+    return CaseFactory(status=status, consent_to_publish=True)
 
 
 def _actor(role, case):
@@ -130,7 +153,28 @@ def _params(action, case):
         "add_information": {"body": "Meter 42."},
         "rate": {"score": 4, "comment": "Quick"},
         "set_confidential": {"reason": "Names a minor.", "confidential": True},
+        "write_outcome": {"summary": "Bill too high.", "response": "Corrected.", "language": "en"},
+        "approve_outcome": {},
+        "send_back_outcome": {"note": "Say which month."},
+        "withdraw_outcome": {"reason": "Wrong case."},
     }[action]
+
+
+def _prepare(action, case):
+    """The outcome the action needs, if any (inside the caller's transaction)."""
+    state = OUTCOME_BEFORE.get(action)
+    if state is not None:
+        PublicOutcome.objects.update_or_create(
+            case=case,
+            defaults={
+                "state": state,
+                "language": "en",
+                "summary": "Bill too high.",
+                "response": "Corrected.",
+                "written_at": timezone.now(),
+                "published_at": timezone.now() if state == "published" else None,
+            },
+        )
 
 
 def _moment_it_may_happen(action, case, by):
@@ -164,15 +208,18 @@ def _snapshot(case):
         fresh.is_confidential,
         CaseEvent.objects.filter(case=case).count(),
         fresh.history.count(),
+        PublicOutcome.history.filter(case_id=case.pk).count(),
     )
 
 
 def _attempt(action, case, by, now):
     """Perform the action inside a rolled-back transaction: (result or exception, snapshot)."""
-    before = _snapshot(case)
+    pristine = _snapshot(case)
     outcome = None
     try:
         with transaction.atomic():
+            _prepare(action, case)
+            before = _snapshot(case)
             try:
                 outcome = workflow.perform(action, case, by=by, now=now, **_params(action, case))
                 outcome = (outcome, _snapshot(case))
@@ -181,7 +228,8 @@ def _attempt(action, case, by, now):
             raise Rollback
     except Rollback:
         pass
-    assert _snapshot(case) == before, f"{action} by {by} left a change after rollback"
+    assert _snapshot(case) == pristine, f"{action} by {by} left a change after rollback"
+    assert not PublicOutcome.objects.filter(case=case).exists(), f"{action} left an outcome"
     return outcome, before
 
 
@@ -191,7 +239,7 @@ def test_the_table_lists_exactly_the_actions_written_out_here():
 
 @pytest.mark.parametrize("status", [s.value for s in Status])
 def test_action_is_allowed_exactly_for_listed_statuses_and_roles(status):
-    case = case_in(status)  # one case per status, every action and actor tried on it
+    case = consented_case_in(status)  # one case per status, every action and actor tried on it
     for action, (allowed_from, allowed_roles) in EXPECTED.items():
         allowed_from, allowed_roles = allowed_from.split(), allowed_roles.split()
         for role in ROLES:
@@ -230,21 +278,26 @@ def _deadlines(case):
     ]
 
 
-def _outcome(action, case, by, now):
+def _outcome(action, case, by, now, offered):
+    """(offered, refusal): whether the table offers the action, and what performing it says.
+    An outcome action is asked about with its outcome in place."""
     try:
         with transaction.atomic():
+            if action in OUTCOME_BEFORE:
+                _prepare(action, case)
+                offered = workflow.allowed_actions(case, by, now)
             try:
                 workflow.perform(action, case, by=by, now=now, **_params(action, case))
             except workflow.WorkflowError as error:
-                return error
+                return action in offered, error
             raise Rollback
     except Rollback:
-        return None
+        return action in offered, None
 
 
 @pytest.mark.parametrize("status", [s.value for s in Status])
 def test_allowed_actions_holds_an_action_exactly_when_performing_it_succeeds(status):
-    case = case_in(status)
+    case = consented_case_in(status)
     moments = [timezone.now()] + [deadline + timedelta(minutes=1) for deadline in _deadlines(case)]
     actions = [name for name, action in workflow.ACTIONS.items() if status in action.sources]
     tried = 0
@@ -253,11 +306,11 @@ def test_allowed_actions_holds_an_action_exactly_when_performing_it_succeeds(sta
         for now in moments:
             offered = workflow.allowed_actions(case, by, now)
             for action in actions:
-                error = _outcome(action, case, by, now)
-                assert (action in offered) == (error is None), (
-                    f"{action} by {role} at {now}: offered={action in offered}, refused={error}"
+                was_offered, error = _outcome(action, case, by, now, offered)
+                assert was_offered == (error is None), (
+                    f"{action} by {role} at {now}: offered={was_offered}, refused={error}"
                 )
-                if error is not None:
+                if error is not None and action not in OUTCOME_BEFORE:
                     assert type(error) is type(workflow.refusal(action, case, by, now))
                 tried += 1
     assert tried >= len(ROLES) * len(actions)

@@ -24,6 +24,12 @@ class DownEngine(DatabaseEngine):
     remove = index
 
 
+@pytest.fixture(autouse=True)
+def database_engine(settings):
+    """These tests follow the queue, on the default engine (the behaviour suite covers both)."""
+    settings.ELASTICSEARCH_URL = ""
+
+
 @pytest.fixture
 def engine_down(monkeypatch):
     monkeypatch.setattr(indexing, "get_engine", DownEngine)

@@ -27,6 +27,14 @@ SWAHILI_SUMMARY = "Mita ya maji ilisomwa vibaya na bili ya mwezi ikazidi mara ta
 SWAHILI_RESPONSE = "Tulisoma mita tena na kurekebisha bili; tunaomba radhi kwa usumbufu."
 
 
+@pytest.fixture(autouse=True)
+def database_engine(settings):
+    """The views on the database engine, even where ELASTICSEARCH_URL is set (CI): that both
+    engines answer alike is tests/search/test_search_behaviour.py's part, and the browser
+    test (test_browser.py) runs these pages on each."""
+    settings.ELASTICSEARCH_URL = ""
+
+
 def index_all() -> None:
     get_engine().index(list(public_documents()))
 
@@ -377,3 +385,63 @@ def test_every_public_page_stays_under_100_kb(client, outcomes, language):
     ):
         size = len(client.get(url).content)
         assert size < LIMIT, (url, size)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "html"),
+    [
+        ("the <mark>meter</mark> was read", "the <mark>meter</mark> was read"),
+        ("&lt;b&gt; stays &amp; escaped", "&lt;b&gt; stays &amp; escaped"),
+        # An engine that forgot to escape still cannot put markup on the page.
+        (
+            "<script>x</script> <mark>bill</mark>",
+            "&lt;script&gt;x&lt;/script&gt; <mark>bill</mark>",
+        ),
+        ("<mark><img src=x></mark>", "<mark>&lt;img src=x&gt;</mark>"),
+        ('a "quoted" <mark>word', "a &quot;quoted&quot; <mark>word</mark>"),
+    ],
+)
+def test_only_the_mark_tags_of_a_highlight_are_live(fragment, html):
+    from search.display import highlighted
+
+    assert highlighted(fragment) == html
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+        ("+255 712", "'+255 712"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\t=1", "'\t=1"),
+        ("Bill of 58,400 = fair", "Bill of 58,400 = fair"),
+        (True, "true"),
+        (None, ""),
+        (7, "7"),
+    ],
+)
+def test_a_csv_cell_never_starts_a_formula(value, cell):
+    from search.opendata import safe_cell
+
+    assert safe_cell(value) == cell
+
+
+def test_an_engine_that_is_down_gives_a_503_page_and_outcome_pages_without_similar(
+    client, outcomes, monkeypatch
+):
+    from search import views
+    from search.engines.elasticsearch import SearchEngineUnavailable
+
+    class Down:
+        def search(self, params):
+            raise SearchEngineUnavailable("connection refused")
+
+        def similar(self, reference, *, limit=5):
+            raise SearchEngineUnavailable("connection refused")
+
+    monkeypatch.setattr(views, "get_engine", Down)
+    html = _html(client, SEARCH + "?q=water", status=503)
+    assert "Search is not available for a moment." in html
+    page = _html(client, f"/en/outcomes/{outcomes['water_en'].case.reference}/")
+    assert "The water meter was read wrongly" in page and "Similar outcomes" not in page

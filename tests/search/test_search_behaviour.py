@@ -219,3 +219,11 @@ def test_index_replaces_and_remove_deletes(engine, indexed):
     engine.remove([indexed["card"], "0000000000"])
     assert indexed["card"] not in engine.indexed_versions()
     assert engine.search(SearchParams()).total == 5
+
+
+def test_a_misspelt_word_gets_a_suggestion_where_the_engine_has_one(engine, indexed):
+    result = engine.search(SearchParams(text="faulty metre"))
+    assert result.total == 0
+    # Elasticsearch's term suggester; the database engine offers none (said in its module).
+    expected = "faulty meter" if engine.name == "elasticsearch" else ""
+    assert result.suggestion == expected
