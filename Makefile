@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock messages makemessages migrate seed lint format worker clean
+.PHONY: run test install lock messages makemessages migrate seed lint format worker clean bench
 
 # requirements.lock pins what production runs; requirements-dev.lock adds the test tools
 # (same versions for everything they share). Both come from pyproject.toml: `make lock`.
@@ -51,6 +51,12 @@ worker: $(INSTALLED)
 
 test: $(INSTALLED) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The search benchmark (bench/search.py): ratios against floors measured in the same run.
+# Default sizes are the issue's (1,000,000 on Elasticsearch, 100,000 on PostgreSQL); try
+# `make bench BENCH_ARGS="--size 10000"` first. Needs PostgreSQL and its own Elasticsearch.
+bench: $(INSTALLED)
+	$(BIN)/python bench/search.py $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
