@@ -170,3 +170,37 @@ def test_the_command_writes_and_records_the_pdf(seeded, tmp_path):
     import hashlib
 
     assert record.sha256 == hashlib.sha256(content).hexdigest()
+
+
+VERAPDF = Path(__file__).resolve().parents[3] / "scripts" / "verapdf"
+
+
+def verapdf_classpath(tmp_path) -> str:
+    """veraPDF's classpath from the local Maven repository (offline), or "" if absent."""
+    if not (shutil.which("java") and shutil.which("mvn")):
+        return ""
+    out = tmp_path / "classpath.txt"
+    done = subprocess.run(
+        ["mvn", "-q", "-o", "dependency:build-classpath", f"-Dmdep.outputFile={out}"],
+        cwd=VERAPDF,
+        capture_output=True,
+    )
+    return out.read_text() if done.returncode == 0 and out.exists() else ""
+
+
+def test_verapdf_finds_the_pdf_compliant(report, tmp_path):
+    classpath = verapdf_classpath(tmp_path)
+    require_service(
+        "veraPDF",
+        bool(classpath),
+        "needs java and mvn; resolve it once with `mvn dependency:build-classpath` in "
+        "scripts/verapdf (org.verapdf:validation-model from Maven Central)",
+    )
+    _language, path, _record, _sw = report
+    done = subprocess.run(
+        ["java", "-cp", classpath, str(VERAPDF / "ValidatePdf.java"), str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "flavour 3a" in done.stdout, done.stdout + done.stderr
+    assert done.stdout.strip().endswith("compliant")
