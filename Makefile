@@ -7,7 +7,8 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock messages makemessages migrate seed lint format worker clean bench
+.PHONY: run test install lock messages makemessages migrate seed lint format worker clean bench \
+	bench-search bench-reports
 
 # requirements.lock pins what production runs; requirements-dev.lock adds the test tools
 # (same versions for everything they share). Both come from pyproject.toml: `make lock`.
@@ -52,11 +53,20 @@ worker: $(INSTALLED)
 test: $(INSTALLED) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark under bench/ (timings as ratios or parts measured in the same run).
+bench: bench-search bench-reports
+
 # The search benchmark (bench/search.py): ratios against floors measured in the same run.
 # Default sizes are the issue's (1,000,000 on Elasticsearch, 100,000 on PostgreSQL); try
-# `make bench BENCH_ARGS="--size 10000"` first. Needs PostgreSQL and its own Elasticsearch.
-bench: $(INSTALLED)
+# `make bench-search BENCH_ARGS="--size 10000"` first. Needs PostgreSQL and its own
+# Elasticsearch.
+bench-search: $(INSTALLED)
 	$(BIN)/python bench/search.py $(BENCH_ARGS)
+
+# The accountability report for an institution-year of 100,000 cases (needs a PostgreSQL
+# DATABASE_URL; the cases are generated once and kept).
+bench-reports: $(INSTALLED)
+	$(BIN)/python bench/reports.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
