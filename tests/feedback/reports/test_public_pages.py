@@ -140,12 +140,13 @@ def test_the_ranking_orders_agencies_and_districts_by_the_published_index(
     assert "Grievance Redressal Assessment and Index" in html
 
 
-def test_the_ranking_defaults_to_the_last_whole_month_and_links_to_the_one_before(
-    client, at_now
-):
-    html = page(client, "/sw/performance/ranking/")
-    assert "?month=2026-10" in html  # the previous month of November 2026
-    assert "?month=2026-12" not in html or "rel=\"next\"" in html
+def test_the_ranking_defaults_to_the_last_whole_month_and_links_to_its_neighbours(client, at_now):
+    html = page(client, "/en/performance/ranking/")  # NOW is 15 December 2026
+    assert "<h1>Ranking of institutions: November 2026</h1>" in html
+    assert '?month=2026-10" rel="prev"' in html and '?month=2026-12" rel="next"' in html
+    december = page(client, "/en/performance/ranking/?month=2026-12")
+    assert "This month is not over: cases up to 15 December." in december
+    assert 'rel="next"' not in december
 
 
 def test_the_ranking_runs_the_same_queries_whatever_the_number_of_institutions(client, at_now):
