@@ -5,7 +5,9 @@ codes are 404, bad years and months a 400 with a message; each page is under 100
 import re
 from datetime import date
 from html import unescape
+from pathlib import Path
 
+import polib
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,7 +22,30 @@ from tests.feedback.reports.conftest import NOW
 
 pytestmark = pytest.mark.django_db
 LIMIT = 100 * 1024
+REPO = Path(__file__).resolve().parents[3]
+# The project's catalogue, and this branch's Swahili until the lead merges it into that one
+# (and deletes the pending file): the pending one is read first.
+CATALOGUES = [
+    path
+    for path in (
+        REPO / "locale" / "pending" / "reportpublic.po",
+        REPO / "locale" / "sw" / "LC_MESSAGES" / "django.po",
+    )
+    if path.exists()
+]
 YEAR_FROM, TODAY = date(2026, 1, 1), date(2026, 12, 15)  # NOW's year so far
+
+
+@pytest.fixture
+def swahili(settings, tmp_path):
+    """The Swahili catalogues compiled afresh, this branch's pending one first."""
+    paths = []
+    for n, path in enumerate(CATALOGUES):
+        target = tmp_path / str(n) / "sw" / "LC_MESSAGES"
+        target.mkdir(parents=True)
+        polib.pofile(str(path)).save_as_mofile(str(target / "django.mo"))
+        paths.append(tmp_path / str(n))
+    settings.LOCALE_PATHS = paths
 
 
 @pytest.fixture
@@ -45,7 +70,7 @@ def page(client, url: str, status: int = 200) -> str:
 @pytest.mark.parametrize("language", ["en", "sw"])
 @pytest.mark.parametrize("query", ["", "?year=2026"])
 def test_the_page_prints_compute_figures_for_the_institution_with_its_subunits(
-    client, seeded, dawasa, at_now, language, query
+    client, seeded, dawasa, at_now, swahili, language, query
 ):
     html = page(client, f"/{language}/performance/111/{query}")
     expected = compute_figures(dawasa, YEAR_FROM, TODAY, subunits=True, now=NOW)
@@ -176,3 +201,12 @@ def test_the_header_links_here_and_an_outcome_id_redirects_to_its_page(client):
     assert response.status_code == 301
     assert response["Location"] == "/sw/performance/111/"
     assert client.get("/en/performance/institution/987654321/").status_code == 404
+
+
+def test_the_pages_read_in_swahili(client, seeded, at_now, swahili):
+    html = unescape(page(client, "/sw/performance/111/"))
+    assert "<h1>Utendaji wa Mamlaka ya Maji Dar es Salaam</h1>" in html
+    assert "Yaliyotatuliwa kwa wakati" in html and "siku 3 za kazi" in html
+    ranking_html = unescape(page(client, "/sw/performance/ranking/?month=2026-11"))
+    assert "Nafasi za taasisi: Novemba 2026" in ranking_html
+    assert "Kujibu kwa wakati" in ranking_html and "Wakala, Wilaya" in ranking_html
