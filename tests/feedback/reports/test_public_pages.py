@@ -209,4 +209,4 @@ def test_the_pages_read_in_swahili(client, seeded, at_now, swahili):
     assert "Yaliyotatuliwa kwa wakati" in html and "siku 3 za kazi" in html
     ranking_html = unescape(page(client, "/sw/performance/ranking/?month=2026-11"))
     assert "Nafasi za taasisi: Novemba 2026" in ranking_html
-    assert "Kujibu kwa wakati" in ranking_html and "Wakala, Wilaya" in ranking_html
+    assert "Kujibu kwa wakati" in ranking_html and "wakala, wilaya" in ranking_html
