@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from feedback.models import Institution
 from feedback.reports import periods
@@ -85,7 +85,7 @@ def shown(value, kind: str = COUNT) -> str:
     if kind == SHARE:
         return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
     if kind == DAYS:
-        return str(_("%(days)s working days") % {"days": value})
+        return ngettext("%(days)s working day", "%(days)s working days", value) % {"days": value}
     if kind == RATING:
         return str(_("%(rating)s of 5") % {"rating": value})
     return str(value)
