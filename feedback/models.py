@@ -10,9 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
-from feedback.reports.models import CaseTiming
+from feedback.reports.models import CaseTiming, ReportGeneration
 
-__all__ = ["AuditChainHead", "CaseTiming", "PublishedChainHead"]  # registered so Django sees them
+__all__ = [
+    "AuditChainHead",
+    "CaseTiming",
+    "PublishedChainHead",
+    "ReportGeneration",
+]  # registered so Django sees them
 
 keypad_code = RegexValidator(
     r"^[0-9]{1,6}$", _("Use 1 to 6 digits, so it can be typed on a keypad.")

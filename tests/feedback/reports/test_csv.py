@@ -24,13 +24,13 @@ from tests.feedback.reports.conftest import FROM, NOW, TO, at
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[3]
-# The project's catalogue, and this branch's Swahili until the lead merges it into that one
-# (and deletes the pending file).
+# The project's catalogue, and the branches' Swahili until the lead merges it into that one
+# (and deletes the pending files).
 CATALOGUES = [
     path
     for path in (
         REPO / "locale" / "sw" / "LC_MESSAGES" / "django.po",
-        REPO / "locale" / "pending" / "figures.po",
+        *sorted((REPO / "locale" / "pending").glob("*.po")),
     )
     if path.exists()
 ]
@@ -165,7 +165,7 @@ def test_the_command_writes_the_figures_csv(seeded, tmp_path):
         (["--institution", "999"], "No institution has the short code '999'"),
         (["--from", "2026-12-01"], "is after --to"),
         (["--to", "2026-13-01"], "is not a date"),
-        (["--format", "pdf"], "PDF reports are not available yet"),
+        (["--user", "nobody"], "No user is called 'nobody'"),
     ],
 )
 def test_the_command_refuses_bad_input_with_a_clear_message(tmp_path, args, message):
