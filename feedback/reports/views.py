@@ -9,11 +9,13 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from feedback.models import Institution
 from feedback.reports import periods
+from feedback.reports.charts import trend_chart
 from feedback.reports.figures import HEADLINE, TREND, compute_figures, compute_summaries
 from feedback.reports.forms import PeriodForm, RankingForm
 from feedback.reports.ranking import INDICATORS, MIN_CASES, RANKED_LEVELS, TOTAL_WEIGHT, rank
@@ -152,6 +154,8 @@ def institution(request, code: str):
         "rated": figures.rated,
         "trend_labels": [name for _key, name, _meaning in TREND],
         "trend": figures.trend,
+        # The PDF's own chart (plain SVG, escaped text, no script), the table beside it.
+        "trend_chart": mark_safe(trend_chart(figures)),
         "itself": counted.get(institution.short_code, 0),
         "children": children,
     }

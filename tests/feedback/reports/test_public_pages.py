@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from feedback.models import Institution
 from feedback.reports import ranking
+from feedback.reports.charts import trend_chart
 from feedback.reports.figures import HEADLINE, compute_figures
 from feedback.reports.views import KEY_FIGURES, KINDS, shown
 from tests.feedback.factories import InstitutionFactory
@@ -29,6 +30,7 @@ CATALOGUES = [
     path
     for path in (
         REPO / "locale" / "pending" / "reportpublic.po",
+        REPO / "locale" / "pending" / "reportpdf.po",  # the trend chart's words
         REPO / "locale" / "sw" / "LC_MESSAGES" / "django.po",
     )
     if path.exists()
@@ -89,6 +91,10 @@ def test_the_page_prints_compute_figures_for_the_institution_with_its_subunits(
     ]
     assert len(trend) == 12
     assert cells(html, "data-subunit") == {"111": "2", "1111": "11"}
+    chart = html[html.index('<figure class="trend-chart">') : html.index("</figure>")]
+    with translation.override(language):
+        assert chart.count("<rect") == trend_chart(expected).count("<rect")
+        assert chart == '<figure class="trend-chart">' + trend_chart(expected)
     assert f"/{language}/search/?institution={dawasa.pk}" in html
     assert f'href="/{language}/performance/1111/"' in html
 
@@ -210,3 +216,21 @@ def test_the_pages_read_in_swahili(client, seeded, at_now, swahili):
     ranking_html = unescape(page(client, "/sw/performance/ranking/?month=2026-11"))
     assert "Nafasi za taasisi: Novemba 2026" in ranking_html
     assert "Kujibu kwa wakati" in ranking_html and "wakala, wilaya" in ranking_html
+
+
+def test_the_search_for_an_institution_and_an_outcome_link_to_its_performance(client, settings):
+    from search.documents import public_documents
+    from search.engines import get_engine
+    from tests.feedback.factories import water_service
+    from tests.search.factories import publish_outcome
+
+    settings.ELASTICSEARCH_URL = ""
+    published = publish_outcome(
+        summary="The meter was read wrongly.", response="Read again.", service=water_service()
+    )
+    get_engine().index(list(public_documents()))
+    unit = Institution.objects.get(short_code="1111")
+    link = f'href="/en/performance/institution/{unit.pk}/"'
+    assert link in page(client, f"/en/search/?institution={unit.pk}")
+    assert link in page(client, f"/en/outcomes/{published.case.reference}/")
+    assert "/en/performance/institution/" not in page(client, "/en/search/")
