@@ -141,14 +141,15 @@ def institution(request, code: str):
         for child in institution.get_children().filter(is_active=True)
     ]
     year = form.cleaned_data["year"]
-    first_year = max(periods.FIRST_YEAR, date_to.year - 4)
+    this_year = timezone.localdate(now).year
     context = {
         "institution": institution,
         "ancestors": institution.get_ancestors(),
         "form": form,
         "figures": figures,
         "year": year,
-        "years": range(timezone.localdate(now).year, first_year - 1, -1),
+        # This year and the four before it (older years by address: ?year=...).
+        "years": range(this_year, max(periods.FIRST_YEAR, this_year - 4) - 1, -1),
         "key_figures": [_figure(figures, *row) for row in KEY_FIGURES],
         "all_figures": [_figure(figures, *row) for row in HEADLINE],
         "rated": figures.rated,
@@ -176,13 +177,13 @@ def ranking(request):
     )
     summaries = compute_summaries(institutions, date_from, date_to)
     ranked, unranked = rank((i.display_name, summaries[i.short_code]) for i in institutions)
-    later = periods.month_start(month, back=-1)
+    earlier, later = periods.month_start(month, back=1), periods.month_start(month, back=-1)
     context = {
         "form": form,
         "month": month,
         "date_to": date_to,
         "running": date_to < periods.month_end(month),
-        "previous": periods.month_start(month, back=1),
+        "previous": earlier if earlier.year >= periods.FIRST_YEAR else None,
         "next": later if later <= today else None,
         "ranked": ranked,
         "unranked": unranked,
