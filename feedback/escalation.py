@@ -20,6 +20,7 @@ from feedback import workflow
 from feedback.drafts import purge_stale_drafts
 from feedback.models import Case, Status
 from feedback.privacy import erase_expired_contacts, prune_expired_records
+from feedback.reports.delivery import delete_expired_reports
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,10 @@ def _prune_records(now, result):
     result.counts["pruned"] += prune_expired_records(now)
 
 
+def _delete_reports(now, result):
+    result.counts["reports_deleted"] += delete_expired_reports(now)
+
+
 def _sync_search_index(now, result):
     from search import indexing  # search builds on feedback: imported when the step runs
 
@@ -133,6 +138,7 @@ STEPS = [
     ("delete abandoned drafts", _purge_drafts),
     ("erase expired contact details", _erase_contacts),
     ("delete finished task rows and expired sessions", _prune_records),
+    ("delete generated reports past their retention", _delete_reports),
     ("push queued changes to the search index", _sync_search_index),
 ]
 

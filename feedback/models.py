@@ -11,6 +11,7 @@ from treebeard.mp_tree import MP_Node
 
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
 from feedback.reports.models import CaseTiming
+from feedback.reports.requests import ReportRequest  # noqa: F401 (registered so Django sees it)
 
 __all__ = ["AuditChainHead", "CaseTiming", "PublishedChainHead"]  # registered so Django sees them
 

@@ -5,6 +5,7 @@ from config.settings.base import (
     ALLOW_CONSOLE_MESSAGES,
     AUDIT_CHAIN_KEY,
     CACHES,
+    REPORTS_STORAGE,
     EMAIL_BACKEND,
     SECRET_KEY,
     SMS_BACKEND,
@@ -29,6 +30,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "reports": REPORTS_STORAGE,
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
