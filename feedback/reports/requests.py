@@ -51,9 +51,7 @@ class ReportRequest(models.Model):
     format = models.CharField(_("format"), max_length=20)
     cases = models.PositiveIntegerField(_("cases in scope"), default=0)
 
-    state = models.CharField(
-        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
-    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     # Per cent done, in the steps the task can measure (counting, figures, writing, saving).
     progress = models.PositiveSmallIntegerField(_("progress"), default=0)
     file = models.FileField(

@@ -5,8 +5,8 @@ Thin: the form checks the parameters, feedback.reports.delivery decides and rend
 """
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,12 +23,23 @@ REFRESH_SECONDS = 3
 RECENT = 10
 
 
+def forbidden(request):
+    """A 403 that says why, in the admin's layout. (Raising PermissionDenied would have
+    Wagtail's admin answer with a redirect to its dashboard instead.)"""
+    return TemplateResponse(
+        request,
+        "feedback/reports/forbidden.html",
+        {"page_title": _("Accountability reports"), "header_title": _("Accountability reports")},
+        status=403,
+    )
+
+
 class ReportsOnly:
     """Auditors, oversight leaders and feedback leads; everyone else gets a 403."""
 
     def dispatch(self, request, *args, **kwargs):
         if not delivery.may_request_reports(request.user):
-            raise PermissionDenied
+            return forbidden(request)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -38,7 +49,7 @@ class ReportFormView(ReportsOnly, WagtailAdminTemplateMixin, TemplateView):
     template_name = "feedback/reports/form.html"
 
     def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [{"url": "", "label": self.page_title}]
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -79,10 +90,8 @@ class ReportStatusView(ReportsOnly, WagtailAdminTemplateMixin, TemplateView):
     template_name = "feedback/reports/status.html"
 
     def get_breadcrumbs_items(self):
-        return self.breadcrumbs_items + [
-            {"url": reverse("feedback_reports:index"), "label": self.page_title},
-            {"url": "", "label": self.page_subtitle},
-        ]
+        index = {"url": reverse("feedback_reports:index"), "label": self.page_title}
+        return [*self.breadcrumbs_items, index, {"url": "", "label": self.page_subtitle}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -95,7 +104,7 @@ class ReportStatusView(ReportsOnly, WagtailAdminTemplateMixin, TemplateView):
 
 def download(request, pk):
     if not delivery.may_request_reports(request.user):
-        raise PermissionDenied
+        return forbidden(request)
     row = delivery.ready_file_of(request.user, pk)
     if row is None:
         raise Http404
