@@ -20,7 +20,6 @@ from feedback import workflow
 from feedback.drafts import purge_stale_drafts
 from feedback.models import Case, Status
 from feedback.privacy import erase_expired_contacts, prune_expired_records
-from feedback.reports.delivery import delete_expired_reports
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +95,8 @@ def _prune_records(now, result):
 
 
 def _delete_reports(now, result):
+    from feedback.reports.delivery import delete_expired_reports  # loads the PDF renderer
+
     result.counts["reports_deleted"] += delete_expired_reports(now)
 
 

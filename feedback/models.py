@@ -10,10 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
-from feedback.reports.models import CaseTiming
-from feedback.reports.requests import ReportRequest  # noqa: F401 (registered so Django sees it)
+from feedback.reports.models import CaseTiming, ReportGeneration
+from feedback.reports.requests import ReportRequest
 
-__all__ = ["AuditChainHead", "CaseTiming", "PublishedChainHead"]  # registered so Django sees them
+__all__ = [
+    "AuditChainHead",
+    "CaseTiming",
+    "PublishedChainHead",
+    "ReportGeneration",
+    "ReportRequest",
+]  # registered so Django sees them
 
 keypad_code = RegexValidator(
     r"^[0-9]{1,6}$", _("Use 1 to 6 digits, so it can be typed on a keypad.")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0011_case_timing'),
+        ('feedback', '0012_report_generation'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

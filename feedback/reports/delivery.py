@@ -2,8 +2,9 @@
 how the file reaches them (at once for a small scope, through a background task for a large
 one, kept privately for a few days and then deleted by the sweep).
 
-The figures and files themselves come from the renderers (the `accountability_report`
-command's table, the same code that writes them on the command line); nothing here counts.
+The files themselves come from feedback.reports.generation.generate_report, the entry point
+the command also calls, which checks who asks and records each generation in the history;
+nothing here counts or renders.
 """
 
 from __future__ import annotations
@@ -21,37 +22,33 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from feedback.access import covers, role_of
-from feedback.models import Institution, Role
+from feedback.models import Institution
 from feedback.reports.figures import cases_in_scope
+from feedback.reports.generation import (
+    MIME_TYPES,
+    RENDERERS,
+    REPORT_ROLES,
+    ReportNotAllowed,
+    generate_report,
+    may_generate_report,
+)
+from feedback.reports.models import ReportFormat
 from feedback.reports.requests import ReportRequest
 from feedback.tasks import enqueue_with_change
 
 logger = logging.getLogger(__name__)
 
-# The staff who read reports (DESIGN.md, "Who uses it"); which institutions each may choose
-# is feedback.access's rule (`covers`).
-REPORT_ROLES = frozenset({Role.AUDITOR, Role.OVERSIGHT, Role.LEAD})
-
 # A task that started this long ago and never finished died with its worker: run it again.
 STALE_AFTER = timedelta(hours=1)
 
 
-@dataclass(frozen=True)
-class Format:
-    label: object
-    extension: str
-    content_type: str
-
-
+# What the form says of each format, in the order it offers them; the extension of its file.
 FORMATS = {
-    "pdf": Format(_("PDF report"), "pdf", "application/pdf"),
-    "csv": Format(_("Case-level CSV (one row per case)"), "csv", "text/csv; charset=utf-8"),
-    "figures-csv": Format(_("Figures CSV (one row per figure)"), "csv", "text/csv; charset=utf-8"),
+    ReportFormat.PDF: (_("PDF report"), "pdf"),
+    ReportFormat.CSV: (_("Case-level CSV (one row per case)"), "csv"),
+    ReportFormat.FIGURES_CSV: (_("Figures CSV (one row per figure)"), "csv"),
 }
-
-
-class ReportNotAllowed(PermissionError):
-    """The user may not have this report (their role, or an institution outside their view)."""
+__all__ = ["ReportNotAllowed"]  # raised from here too, by generate_report
 
 
 @dataclass(frozen=True)
@@ -62,7 +59,14 @@ class ReportFile:
 
 
 def may_request_reports(user) -> bool:
+    """Whether the user may open the reports screen at all (generation's role rule; which
+    institutions, `may_generate_report`)."""
     return role_of(user) in REPORT_ROLES
+
+
+def content_type(fmt: str) -> str:
+    mime = MIME_TYPES[fmt]
+    return f"{mime}; charset=utf-8" if mime.startswith("text/") else mime
 
 
 def institutions_for(user) -> QuerySet[Institution]:
@@ -74,23 +78,15 @@ def institutions_for(user) -> QuerySet[Institution]:
     return Institution.objects.filter(pk__in=covered, is_active=True).order_by("path")
 
 
-def _renderers() -> dict:
-    # The command owns the table of formats, so the admin and the command render alike.
-    from feedback.management.commands.accountability_report import RENDERERS
-
-    return RENDERERS
-
-
 def available_formats() -> list[str]:
-    """The formats the renderers can write today, in the order the form offers them."""
-    renderers = _renderers()
-    return [name for name in FORMATS if name in renderers]
+    """The formats generate_report writes, in the order the form offers them."""
+    return [name for name in FORMATS if name in RENDERERS]
 
 
 def _check(user, institution: Institution, fmt: str) -> None:
-    if not may_request_reports(user) or not covers(user, institution):
+    if not may_generate_report(user, institution):
         raise ReportNotAllowed(f"user {user.pk} may not report on institution {institution.pk}")
-    if fmt not in available_formats():
+    if fmt not in RENDERERS:
         raise ValueError(f"unknown report format {fmt!r}")
 
 
@@ -101,7 +97,7 @@ def file_name(
     kind = "-figures" if fmt == "figures-csv" else ""
     return (
         f"report-{institution.short_code}{scope}-{date_from:%Y%m%d}-{date_to:%Y%m%d}"
-        f"{kind}-{language}.{FORMATS[fmt].extension}"
+        f"{kind}-{language}.{FORMATS[fmt][1]}"
     )
 
 
@@ -125,13 +121,21 @@ def render_report(
     fmt: str,
     now: datetime,
 ) -> ReportFile:
-    """Render one report for a user, in the request or in the task; refuses outside scope."""
+    """Generate one report for a user (recorded in the history by generate_report), in the
+    request or in the task; refuses an institution outside the user's view."""
     _check(user, institution, fmt)
-    content = _renderers()[fmt](
-        institution, date_from, date_to, subunits=subunits, now=now, language=language
+    content, _record = generate_report(
+        institution,
+        date_from,
+        date_to,
+        subunits=subunits,
+        language=language,
+        format=fmt,
+        by=user,
+        now=now,
     )
     name = file_name(institution, date_from, date_to, subunits, language, fmt)
-    return ReportFile(name, FORMATS[fmt].content_type, content)
+    return ReportFile(name, content_type(fmt), content)
 
 
 def request_report(
@@ -228,7 +232,7 @@ def ready_file_of(user, request_id: int) -> ReportRequest | None:
     """The finished request whose file this user may download: their own, of an institution
     they still cover; None otherwise."""
     row = requests_of(user).filter(pk=request_id, state=ReportRequest.State.READY).first()
-    if row is None or not row.file or not covers(user, row.institution):
+    if row is None or not row.file or not may_generate_report(user, row.institution):
         return None
     return row
 

@@ -84,7 +84,7 @@ class ReportForm(forms.Form):
         self.today = today
         self.fields["institution"].queryset = institutions_for(user)
         formats = available_formats()
-        self.fields["format"].choices = [(name, FORMATS[name].label) for name in formats]
+        self.fields["format"].choices = [(name, FORMATS[name][0]) for name in formats]
         self.fields["format"].initial = formats[0]
 
     def clean(self):

@@ -35,7 +35,7 @@ def forbidden(request):
 
 
 class ReportsOnly:
-    """Auditors, oversight leaders and feedback leads; everyone else gets a 403."""
+    """Auditors, oversight leaders, feedback leads (and administrators); others get a 403."""
 
     def dispatch(self, request, *args, **kwargs):
         if not delivery.may_request_reports(request.user):
@@ -109,9 +109,11 @@ def download(request, pk):
     if row is None:
         raise Http404
     name = row.file.name.rsplit("/", 1)[-1]
-    content_type = delivery.FORMATS[row.format].content_type
     return FileResponse(
-        row.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
+        row.file.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=delivery.content_type(row.format),
     )
 
 

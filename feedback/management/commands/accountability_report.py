@@ -1,30 +1,17 @@
-"""Write an institution's accountability report for a period: the case-level CSV or the
-figures CSV (the PDF joins the same table of formats when it is built)."""
+"""Write an institution's accountability report for a period: the PDF, the case-level CSV or
+the figures CSV, through feedback.reports.generation.generate_report (which records it)."""
 
 from datetime import date
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone, translation
 
 from feedback.models import Institution
-from feedback.reports.csv import case_csv, figures_csv
-from feedback.reports.figures import InvalidPeriod, compute_figures, period_bounds
+from feedback.reports.figures import InvalidPeriod, period_bounds
+from feedback.reports.generation import RENDERERS, ReportNotAllowed, generate_report
 
-
-def _case_csv(institution, date_from, date_to, *, subunits, now, language) -> bytes:
-    return case_csv(institution, date_from, date_to, subunits=subunits, now=now, language=language)
-
-
-def _figures_csv(institution, date_from, date_to, *, subunits, now, language) -> bytes:
-    with translation.override(language):
-        figures = compute_figures(institution, date_from, date_to, subunits=subunits, now=now)
-    return figures_csv(figures, language)
-
-
-# Format name -> the function that renders it; the PDF will be one more entry ("pdf").
-RENDERERS = {"csv": _case_csv, "figures-csv": _figures_csv}
-NOT_YET = {"pdf": "PDF reports are not available yet: use --format csv or figures-csv."}
+EXTENSIONS = {".pdf": "pdf", ".csv": "csv"}
 
 
 def _day(value: str) -> date:
@@ -37,7 +24,8 @@ def _day(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Write the accountability report of one institution (with --subunits, also of every "
-        "institution below it) for the cases submitted from --from to --to, both days included."
+        "institution below it) for the cases submitted from --from to --to, both days included. "
+        "Each generation is recorded in the audit history with the file's SHA-256."
     )
 
     def add_arguments(self, parser):
@@ -50,9 +38,14 @@ class Command(BaseCommand):
         parser.add_argument("--language", choices=["en", "sw"], default="en")
         parser.add_argument(
             "--format",
-            choices=sorted([*RENDERERS, *NOT_YET]),
-            help="csv (one row per case), figures-csv (one row per figure), pdf; "
+            choices=sorted(str(name) for name in RENDERERS),
+            help="pdf, csv (one row per case), figures-csv (one row per figure); "
             "default: from the --out file's extension.",
+        )
+        parser.add_argument(
+            "--user",
+            help="Generate as this user (their reporting role and scope apply); "
+            "default: no user, recorded as the command line.",
         )
         parser.add_argument("--out", required=True, help="The file to write.")
 
@@ -69,20 +62,31 @@ class Command(BaseCommand):
                 f"--from {date_from} is after --to {date_to}: the period would be empty."
             ) from None
         out = Path(options["out"])
-        fmt = options["format"] or {".pdf": "pdf", ".csv": "csv"}.get(out.suffix.lower())
+        fmt = options["format"] or EXTENSIONS.get(out.suffix.lower())
         if fmt is None:
-            raise CommandError("Say --format csv, figures-csv or pdf (or name a .csv file).")
-        if fmt in NOT_YET:
-            raise CommandError(NOT_YET[fmt])
+            raise CommandError(
+                "Say --format pdf, csv or figures-csv (or name a .pdf or .csv file)."
+            )
         if not out.parent.is_dir():
             raise CommandError(f"The folder {out.parent} does not exist.")
-        content = RENDERERS[fmt](
-            institution,
-            date_from,
-            date_to,
-            subunits=options["subunits"],
-            now=timezone.now(),
-            language=options["language"],
-        )
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(f"No user is called {options['user']!r}.")
+        try:
+            content, record = generate_report(
+                institution,
+                date_from,
+                date_to,
+                subunits=options["subunits"],
+                language=options["language"],
+                format=fmt,
+                by=user,
+            )
+        except ReportNotAllowed:
+            raise CommandError(
+                f"{user.username} may not generate reports for {institution.short_code}."
+            ) from None
         out.write_bytes(content)
-        self.stdout.write(f"Wrote {out} ({len(content)} bytes, {fmt}).")
+        self.stdout.write(f"Wrote {out} ({len(content)} bytes, {fmt}, sha256 {record.sha256}).")

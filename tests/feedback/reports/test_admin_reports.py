@@ -2,6 +2,7 @@
 errors, the small scope (downloaded at once) and the large one (a request, its task, a
 progress page, a private file for its requester only), and the sweep that deletes it."""
 
+import hashlib
 import re
 from datetime import date, timedelta
 
@@ -17,6 +18,7 @@ from feedback.models import Institution, Role
 from feedback.reports import delivery
 from feedback.reports.csv import case_csv
 from feedback.reports.forms import Period, quick_period
+from feedback.reports.models import ReportGeneration
 from feedback.reports.requests import ReportRequest
 from tests.feedback.factories import make_staff, user
 from tests.feedback.reports.conftest import FROM, TO
@@ -60,10 +62,10 @@ def rows(content: bytes) -> list[bytes]:
         ("officer", 403),
         ("agent", 403),
         ("editor", 403),
-        ("admin", 403),
+        ("admin", 200),
     ],
 )
-def test_only_auditors_oversight_leaders_and_feedback_leads_open_the_reports(username, status):
+def test_only_auditors_oversight_leaders_feedback_leads_and_admins_open_reports(username, status):
     client = client_of(username)
     assert client.get(URL).status_code == status
     assert ask(client).status_code in ((200,) if status == 200 else (403,))
@@ -177,6 +179,9 @@ def test_a_small_scope_downloads_at_once_the_same_bytes_as_the_case_csv(seeded, 
     assert response.content == expected
     assert len(rows(response.content)) == 1 + 11  # the header, then cases A..K
     assert not ReportRequest.objects.exists()
+    (record,) = ReportGeneration.objects.all()  # recorded in the history by generate_report
+    assert (record.generated_by, record.format, record.language) == (user("oversight"), "csv", "sw")
+    assert record.sha256 == hashlib.sha256(response.content).hexdigest()
 
 
 def test_the_figures_csv_downloads_too(seeded):

@@ -165,7 +165,7 @@ def test_the_command_writes_the_figures_csv(seeded, tmp_path):
         (["--institution", "999"], "No institution has the short code '999'"),
         (["--from", "2026-12-01"], "is after --to"),
         (["--to", "2026-13-01"], "is not a date"),
-        (["--format", "pdf"], "PDF reports are not available yet"),
+        (["--user", "nobody"], "No user is called 'nobody'"),
     ],
 )
 def test_the_command_refuses_bad_input_with_a_clear_message(tmp_path, args, message):
