@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("audit-chain/", audit_chain_heads, name="audit_chain"),
     path("audit-chain.txt", audit_chain_heads_text, name="audit_chain_text"),
     path("", include("search.urls")),  # before Wagtail's catch-all
+    path("performance/", include("feedback.reports.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,5 +1,5 @@
 """Wires the registry into the Wagtail admin: its listings (admin_views), the case page, and
-the accountability reports (feedback.reports.views) in Wagtail's Reports menu."""
+the accountability reports (feedback.reports.admin_views) in Wagtail's Reports menu."""
 
 from django.urls import path
 from wagtail import hooks
@@ -7,7 +7,7 @@ from wagtail.permissions import register_permission_policy
 
 from feedback import staff_views
 from feedback.admin_views import RegistryGroup, RegistryPermissionPolicy
-from feedback.reports.views import ReportViewSet
+from feedback.reports.admin_views import ReportViewSet
 
 # Registered before any view asks, or Wagtail would fall back to Django's full model permissions.
 for viewset in RegistryGroup.items:

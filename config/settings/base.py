@@ -176,7 +176,7 @@ STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Reports generated in the background: private, outside MEDIA_ROOT (no URL serves the folder);
-# feedback.reports.views hands each file to the user who asked for it, and no one else.
+# feedback.reports.admin_views hands each file to the user who asked for it, and no one else.
 REPORTS_ROOT = Path(os.environ.get("REPORTS_ROOT", BASE_DIR / "private" / "reports"))
 REPORTS_STORAGE = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",

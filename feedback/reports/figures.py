@@ -4,7 +4,9 @@ the PDF, the CSV, the admin dashboards and the public pages all read.
 `compute_figures(institution, date_from, date_to, subunits=..., now=...)` returns a frozen
 `Figures`. It runs a fixed number of queries whatever the number of cases (about a dozen:
 one aggregate over the cases, one per breakdown, one for the overdue rule, one for the trend,
-and the percentiles), and never loops over cases in Python.
+and the percentiles), and never loops over cases in Python. `compute_summaries(institutions,
+...)` gives the figures of that first aggregate for many institutions (each with its
+sub-units) in one grouped query per tree depth: the public ranking reads it.
 
 The period is [date_from, date_to], whole days in the project's time zone (settings.TIME_ZONE,
 the same zone feedback.sla counts working days in), by the date the case was submitted. The
@@ -495,6 +497,123 @@ def _trend(cases, date_from: date, date_to: date) -> tuple[Month, ...]:
     return tuple(Month(m, *counted.get(m, (0, 0))) for m in _months(date_from, date_to))
 
 
+def _totals(now: datetime) -> dict:
+    """The aggregate expressions of every count one pass over the cases gives: compute_figures
+    runs them over one scope, compute_summaries over many at once (GROUP BY)."""
+    return {
+        "received": Count("pk"),
+        "acknowledged": Count("pk", filter=Q(first_acknowledged_at__isnull=False)),
+        "acknowledgement_due": Count("pk", filter=acknowledgement_due(now)),
+        "acknowledged_within_charter": Count("pk", filter=ACK_WITHIN),
+        "resolved": Count("pk", filter=Q(first_resolved_at__isnull=False)),
+        "resolution_due": Count("pk", filter=resolution_due(now)),
+        "resolved_within_charter": Count("pk", filter=RES_WITHIN),
+        "open": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        "escalated": Count("pk", filter=Q(escalation_count__gt=0)),
+        "referred": Count("pk", filter=Q(referral_count__gt=0)),
+        "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "appealed": Count("appeal"),
+        "appeals_upheld": Count("appeal", filter=Q(appeal__decision=Appeal.Decision.UPHELD)),
+        "interim_replies_sent": Sum("interim_reply_count", default=0),
+        "interim_replies_kept": Sum("timing__interim_replies_kept", default=0),
+        "rated": Count("satisfaction"),
+        "satisfaction_total": Sum("satisfaction", default=0),
+        "answered": Count("pk", filter=ANSWERED),
+        "disputed": Count("pk", filter=ANSWERED & DISPUTED),
+        "acknowledge_measured": Count("timing__acknowledge_days"),
+        "resolve_measured": Count("timing__resolve_days"),
+    }
+
+
+SUMS_ONLY = {"satisfaction_total", "acknowledge_measured", "resolve_measured"}
+
+
+def _with_ratios(totals: dict) -> dict:
+    """The counts of _totals with the shares and the average derived from them (the working
+    sums that served only to derive them dropped)."""
+    counts = {k: v for k, v in totals.items() if k not in SUMS_ONLY}
+    rated, satisfaction_total = counts["rated"], totals["satisfaction_total"]
+    return counts | {
+        "acknowledged_within_charter_share": share(
+            counts["acknowledged_within_charter"], counts["acknowledgement_due"]
+        ),
+        "resolved_within_charter_share": share(
+            counts["resolved_within_charter"], counts["resolution_due"]
+        ),
+        "average_satisfaction": (
+            (Decimal(satisfaction_total) / Decimal(rated)).quantize(
+                AVERAGE_PLACES, rounding=ROUND_HALF_UP
+            )
+            if rated
+            else None
+        ),
+        "disputed_share": share(counts["disputed"], counts["answered"]),
+    }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of Figures that one aggregate pass gives (no percentiles, breakdowns,
+    overdue count or trend), for many institutions at once: compute_summaries."""
+
+    institution_code: str
+    received: int
+    acknowledged: int
+    acknowledgement_due: int
+    acknowledged_within_charter: int
+    acknowledged_within_charter_share: Decimal | None
+    resolved: int
+    resolution_due: int
+    resolved_within_charter: int
+    resolved_within_charter_share: Decimal | None
+    open: int
+    escalated: int
+    referred: int
+    reopened: int
+    appealed: int
+    appeals_upheld: int
+    interim_replies_sent: int
+    interim_replies_kept: int
+    rated: int
+    average_satisfaction: Decimal | None
+    answered: int
+    disputed: int
+    disputed_share: Decimal | None
+
+
+def compute_summaries(
+    institutions, date_from: date, date_to: date, *, now: datetime | None = None
+) -> dict[str, Summary]:
+    """The Summary of each institution with its sub-units, by short code: what
+    compute_figures(institution, ..., subunits=True) gives for the same figures, in one
+    grouped query per depth of the tree among the institutions (not one report each), so
+    ranking many institutions costs a few queries. Nested institutions (at different depths)
+    are each counted with everything below them."""
+    now = now or timezone.now()
+    start, stop = period_bounds(date_from, date_to)
+    by_depth: dict[int, dict[str, str]] = {}
+    for institution in institutions:
+        by_depth.setdefault(institution.depth, {})[institution.path] = institution.short_code
+    found: dict[str, dict] = {}
+    for depth, codes in sorted(by_depth.items()):
+        rows = (
+            Case.objects.filter(submitted_at__gte=start, submitted_at__lt=stop)
+            .annotate(branch=Substr("institution__path", 1, Institution.steplen * depth))
+            .filter(branch__in=list(codes))
+            .order_by()
+            .values("branch")
+            .annotate(**_totals(now))
+        )
+        for row in rows:
+            found[codes[row.pop("branch")]] = row
+    empty = dict.fromkeys(_totals(now), 0)
+    return {
+        code: Summary(institution_code=code, **_with_ratios(found.get(code, empty)))
+        for codes in by_depth.values()
+        for code in codes.values()
+    }
+
+
 def compute_figures(
     institution: Institution,
     date_from: date,
@@ -507,43 +626,13 @@ def compute_figures(
     `now` is the moment open and overdue cases are counted at (default: now)."""
     now = now or timezone.now()
     cases = cases_in_scope(institution, date_from, date_to, subunits=subunits)
-    totals = cases.aggregate(
-        received=Count("pk"),
-        acknowledged=Count("pk", filter=Q(first_acknowledged_at__isnull=False)),
-        acknowledgement_due=Count("pk", filter=acknowledgement_due(now)),
-        acknowledged_within_charter=Count("pk", filter=ACK_WITHIN),
-        resolved=Count("pk", filter=Q(first_resolved_at__isnull=False)),
-        resolution_due=Count("pk", filter=resolution_due(now)),
-        resolved_within_charter=Count("pk", filter=RES_WITHIN),
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        escalated=Count("pk", filter=Q(escalation_count__gt=0)),
-        referred=Count("pk", filter=Q(referral_count__gt=0)),
-        reopened=Count("pk", filter=Q(reopen_count__gt=0)),
-        appealed=Count("appeal"),
-        appeals_upheld=Count("appeal", filter=Q(appeal__decision=Appeal.Decision.UPHELD)),
-        interim_replies_sent=Sum("interim_reply_count", default=0),
-        interim_replies_kept=Sum("timing__interim_replies_kept", default=0),
-        rated=Count("satisfaction"),
-        satisfaction_total=Sum("satisfaction", default=0),
-        answered=Count("pk", filter=ANSWERED),
-        disputed=Count("pk", filter=ANSWERED & DISPUTED),
-        acknowledge_measured=Count("timing__acknowledge_days"),
-        resolve_measured=Count("timing__resolve_days"),
-    )
+    totals = cases.aggregate(**_totals(now))
     percentiles = _percentiles(
         cases,
         {
-            "timing__acknowledge_days": totals.pop("acknowledge_measured"),
-            "timing__resolve_days": totals.pop("resolve_measured"),
+            "timing__acknowledge_days": totals["acknowledge_measured"],
+            "timing__resolve_days": totals["resolve_measured"],
         },
-    )
-    satisfaction_total = totals.pop("satisfaction_total")
-    average = (
-        (Decimal(satisfaction_total) / Decimal(totals["rated"])).quantize(
-            AVERAGE_PLACES, rounding=ROUND_HALF_UP
-        )
-        if totals["rated"]
-        else None
     )
     return Figures(
         institution_code=institution.short_code,
@@ -558,16 +647,8 @@ def compute_figures(
         by_channel=_tallies(_by(cases, "channel"), Channel.choices),
         by_service=_by_service(cases),
         by_subunit=_by_subunit(cases, institution) if subunits else (),
-        acknowledged_within_charter_share=share(
-            totals["acknowledged_within_charter"], totals["acknowledgement_due"]
-        ),
-        resolved_within_charter_share=share(
-            totals["resolved_within_charter"], totals["resolution_due"]
-        ),
         overdue=cases.overdue(now).count(),
-        average_satisfaction=average,
-        disputed_share=share(totals["disputed"], totals["answered"]),
         trend=_trend(cases, date_from, date_to),
-        **totals,
+        **_with_ratios(totals),
         **percentiles,
     )

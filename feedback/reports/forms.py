@@ -1,102 +1,78 @@
-"""The admin's report form: the only parameters a report request may carry, each checked here
-(an institution the user covers, a period in order, a language, a format the renderers know)."""
+"""The query strings of the public performance pages and the ranking, validated: only the
+fields declared here reach a query."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django import forms
-from django.conf import settings
-from django.db import models
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from feedback.reports.delivery import FORMATS, available_formats, institutions_for
+from feedback.reports import periods
 
 
-class Period(models.TextChoices):
-    LAST_MONTH = "last_month", _("Last month")
-    LAST_QUARTER = "last_quarter", _("Last quarter")
-    LAST_YEAR = "last_year", _("Last year")
-    CUSTOM = "custom", _("These dates")
+class PeriodForm(forms.Form):
+    """A performance page's period: a calendar year, or (no year) the last twelve months."""
 
-
-def quick_period(choice: str, today: date) -> tuple[date, date]:
-    """The last whole calendar month, quarter or year before `today`."""
-    if choice == Period.LAST_MONTH:
-        last = today.replace(day=1) - timedelta(days=1)
-        return last.replace(day=1), last
-    if choice == Period.LAST_QUARTER:
-        this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-        last = this_quarter - timedelta(days=1)
-        return date(last.year, last.month - 2, 1), last
-    if choice == Period.LAST_YEAR:
-        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
-    raise ValueError(f"not a quick period: {choice!r}")
-
-
-INDENT = "\u2014 "
-
-
-class InstitutionChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        # Indented by depth so the tree shows in a plain <select>, with the code staff type.
-        return f"{INDENT * (obj.depth - 1)}{obj.display_name} ({obj.short_code})"
-
-
-class ReportForm(forms.Form):
-    institution = InstitutionChoice(
-        label=_("Institution"), queryset=None, empty_label=_("Choose an institution")
-    )
-    subunits = forms.BooleanField(
-        label=_("Include its sub-units"),
+    year = forms.IntegerField(
+        label=_("Year"),
         required=False,
-        initial=True,
-        help_text=_("Count the cases of every institution below it in the tree too."),
+        min_value=periods.FIRST_YEAR,
+        error_messages={
+            "invalid": _("Give a year as four digits, such as 2026."),
+            "min_value": _("Figures start in %(limit_value)s."),
+        },
     )
-    period = forms.ChoiceField(
-        label=_("Period"),
-        choices=Period.choices,
-        initial=Period.LAST_MONTH,
-        widget=forms.RadioSelect,
-        help_text=_("By the date each case was submitted, both days included."),
-    )
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Only with \u201cThese dates\u201d. Write YYYY-MM-DD."),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Only with \u201cThese dates\u201d. Write YYYY-MM-DD."),
-    )
-    language = forms.ChoiceField(
-        label=_("Language of the report"),
-        choices=settings.LANGUAGES,
-        widget=forms.RadioSelect,
-    )
-    format = forms.ChoiceField(label=_("Format"), widget=forms.RadioSelect)
 
-    def __init__(self, *args, user, today: date, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, today: date, **kwargs):
+        super().__init__(data if data is not None else {}, **kwargs)
         self.today = today
-        self.fields["institution"].queryset = institutions_for(user)
-        formats = available_formats()
-        self.fields["format"].choices = [(name, FORMATS[name][0]) for name in formats]
-        self.fields["format"].initial = formats[0]
 
-    def clean(self):
-        data = super().clean()
-        period = data.get("period")
-        if period and period != Period.CUSTOM:
-            data["date_from"], data["date_to"] = quick_period(period, self.today)
-        elif period == Period.CUSTOM:
-            for name in ("date_from", "date_to"):
-                if data.get(name) is None and name not in self.errors:
-                    self.add_error(name, _("Give this date, or choose a period above."))
-            date_from, date_to = data.get("date_from"), data.get("date_to")
-            if date_from and date_to and date_from > date_to:
-                self.add_error("date_to", _("The last day must not be before the first day."))
-        return data
+    def clean_year(self) -> int | None:
+        year = self.cleaned_data["year"]
+        if year is not None and year > self.today.year:
+            raise forms.ValidationError(_("There are no figures for a year that has not begun."))
+        return year
+
+    def period(self) -> tuple[date, date]:
+        """[first day, last day]; call after is_valid()."""
+        year = self.cleaned_data["year"]
+        if year is None:
+            return periods.last_twelve_months(self.today)
+        return periods.calendar_year(year, self.today)
+
+
+class RankingForm(forms.Form):
+    """The ranking's month, as YYYY-MM; none: the last whole month."""
+
+    month = forms.CharField(
+        label=_("Month"),
+        required=False,
+        max_length=7,
+        validators=[
+            RegexValidator(
+                r"^[0-9]{4}-[0-9]{2}$", _("Give a month as year and month, such as 2026-10.")
+            )
+        ],
+    )
+
+    def __init__(self, data=None, *, today: date, **kwargs):
+        super().__init__(data if data is not None else {}, **kwargs)
+        self.today = today
+
+    def clean_month(self) -> date:
+        value = self.cleaned_data["month"]
+        if not value:
+            return periods.previous_month(self.today)
+        year, month = int(value[:4]), int(value[5:])
+        if not 1 <= month <= 12:
+            raise forms.ValidationError(_("Give a month as year and month, such as 2026-10."))
+        if year < periods.FIRST_YEAR:
+            raise forms.ValidationError(
+                _("Figures start in %(year)s."), params={"year": periods.FIRST_YEAR}
+            )
+        first = date(year, month, 1)
+        if first > self.today:
+            raise forms.ValidationError(_("There are no figures for a month that has not begun."))
+        return first

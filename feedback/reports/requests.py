@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 def reports_storage():
     """The private storage of generated reports (settings.STORAGES["reports"]): no URL serves
-    it; feedback.reports.views hands a file only to the user who asked for it."""
+    it; feedback.reports.admin_views hands a file only to the user who asked for it."""
     return storages["reports"]
 
 

@@ -1,144 +1,190 @@
-"""The reports screen of the Wagtail admin: a form, then the file at once (small scopes) or a
-progress page that refreshes itself until the background task's file is ready (large ones).
+"""The public performance pages: the list of institutions, one institution's figures (with its
+sub-units) and the monthly ranking. Thin: a form validates the query string, figures.py and
+ranking.py compute, the template shows; figures come from nowhere else."""
 
-Thin: the form checks the parameters, feedback.reports.delivery decides and renders.
-"""
+from __future__ import annotations
 
-from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
-from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.base import ViewSet
+from django.utils.translation import pgettext_lazy
 
-from feedback.reports import delivery
-from feedback.reports.forms import ReportForm
+from feedback.models import Institution
+from feedback.reports import periods
+from feedback.reports.figures import HEADLINE, TREND, compute_figures, compute_summaries
+from feedback.reports.forms import PeriodForm, RankingForm
+from feedback.reports.ranking import INDICATORS, MIN_CASES, RANKED_LEVELS, TOTAL_WEIGHT, rank
 
-# How often the progress page reloads itself, in seconds (no JavaScript needed).
-REFRESH_SECONDS = 3
-RECENT = 10
+# How each figure reads: a count, a share (0..1) shown as a percentage, working days, a rating.
+COUNT, SHARE, DAYS, RATING = "count", "share", "days", "rating"
+KINDS = {
+    "acknowledged_within_charter_share": SHARE,
+    "resolved_within_charter_share": SHARE,
+    "disputed_share": SHARE,
+    "median_days_to_acknowledge": DAYS,
+    "p90_days_to_acknowledge": DAYS,
+    "median_days_to_resolve": DAYS,
+    "p90_days_to_resolve": DAYS,
+    "average_satisfaction": RATING,
+}
+# The figures a citizen sees first, in plain words: (attribute, name, what it means).
+KEY_FIGURES = [
+    (
+        "received",
+        _("Cases received"),
+        _("Complaints, questions, suggestions and compliments citizens sent in this period."),
+    ),
+    (
+        "resolved_within_charter_share",
+        _("Resolved on time"),
+        _("Of the cases whose deadline has come, how many were answered by the promised date."),
+    ),
+    (
+        "median_days_to_resolve",
+        _("Usual time to resolve"),
+        _("Half of the resolved cases took this many working days or fewer."),
+    ),
+    (
+        "acknowledged_within_charter_share",
+        _("Acknowledged on time"),
+        _("How many cases got a first reply by the date the service charter promises."),
+    ),
+    ("open", _("Still open"), _("Cases still waiting for an answer today.")),
+    ("overdue", _("Overdue"), _("Open cases already past their deadline today.")),
+    (
+        "average_satisfaction",
+        _("Citizens' rating"),
+        _("The average rating citizens gave the answers, from 1 (poor) to 5 (very good)."),
+    ),
+    (
+        "disputed_share",
+        _("Answers disputed"),
+        _("Of the answered cases, how many citizens rated poorly, reopened or appealed."),
+    ),
+    (
+        "escalated",
+        _("Escalated"),
+        _("Cases passed to the level above, most often because a deadline was missed."),
+    ),
+    (
+        "appeals_upheld",
+        _("Appeals won by citizens"),
+        _("Cases where the level above agreed with the citizen on appeal."),
+    ),
+]
+NOT_MEASURED = pgettext_lazy("a figure with nothing to measure", "none yet")
 
 
-def forbidden(request):
-    """A 403 that says why, in the admin's layout. (Raising PermissionDenied would have
-    Wagtail's admin answer with a redirect to its dashboard instead.)"""
-    return TemplateResponse(
-        request,
-        "feedback/reports/forbidden.html",
-        {"page_title": _("Accountability reports"), "header_title": _("Accountability reports")},
-        status=403,
+def shown(value, kind: str = COUNT) -> str:
+    """A figure as the page prints it; a share with one decimal, as a percentage."""
+    if value is None:
+        return str(NOT_MEASURED)
+    if kind == SHARE:
+        return f"{(Decimal(value) * 100).quantize(Decimal('0.1'))}%"
+    if kind == DAYS:
+        return str(_("%(days)s working days") % {"days": value})
+    if kind == RATING:
+        return str(_("%(rating)s of 5") % {"rating": value})
+    return str(value)
+
+
+def _figure(figures, attribute: str, name, meaning) -> dict:
+    value = getattr(figures, attribute)
+    return {
+        "key": attribute,
+        "name": name,
+        "meaning": meaning,
+        "value": shown(value, KINDS.get(attribute, COUNT)),
+    }
+
+
+def _today():
+    return timezone.localdate(timezone.now())
+
+
+def index(request):
+    """Every active institution, as the tree: each links to its page."""
+    institutions = list(Institution.objects.filter(is_active=True).order_by("path"))
+    roots, stack = [], []
+    for institution in institutions:
+        node = {"institution": institution, "children": []}
+        while stack and not institution.path.startswith(stack[-1]["institution"].path):
+            stack.pop()
+        (stack[-1]["children"] if stack else roots).append(node)
+        stack.append(node)
+    return TemplateResponse(request, "reports/performance_index.html", {"tree": roots})
+
+
+def by_id(request, pk: int):
+    """The outcome pages know institutions by id: send them to the page named by short code."""
+    institution = get_object_or_404(Institution, pk=pk)
+    return redirect("performance:institution", code=institution.short_code, permanent=True)
+
+
+def institution(request, code: str):
+    institution = get_object_or_404(Institution, short_code=code)
+    now = timezone.now()
+    form = PeriodForm(request.GET, today=timezone.localdate(now))
+    if not form.is_valid():
+        context = {"institution": institution, "form": form, "has_errors": True}
+        return TemplateResponse(request, "reports/performance.html", context, status=400)
+    date_from, date_to = form.period()
+    figures = compute_figures(institution, date_from, date_to, subunits=True, now=now)
+    counted = {tally.key: tally.count for tally in figures.by_subunit}
+    children = [
+        {"institution": child, "received": counted.get(child.short_code, 0)}
+        for child in institution.get_children().filter(is_active=True)
+    ]
+    year = form.cleaned_data["year"]
+    first_year = max(periods.FIRST_YEAR, date_to.year - 4)
+    context = {
+        "institution": institution,
+        "ancestors": institution.get_ancestors(),
+        "form": form,
+        "figures": figures,
+        "year": year,
+        "years": range(timezone.localdate(now).year, first_year - 1, -1),
+        "key_figures": [_figure(figures, *row) for row in KEY_FIGURES],
+        "all_figures": [_figure(figures, *row) for row in HEADLINE],
+        "rated": figures.rated,
+        "trend_labels": [name for _key, name, _meaning in TREND],
+        "trend": figures.trend,
+        "itself": counted.get(institution.short_code, 0),
+        "children": children,
+    }
+    return TemplateResponse(request, "reports/performance.html", context)
+
+
+def ranking(request):
+    today = _today()
+    form = RankingForm(request.GET, today=today)
+    if not form.is_valid():
+        return TemplateResponse(
+            request, "reports/ranking.html", {"form": form, "has_errors": True}, status=400
+        )
+    month = form.cleaned_data["month"]
+    date_from, date_to = periods.calendar_month(month, today)
+    institutions = list(
+        Institution.objects.filter(level__in=RANKED_LEVELS, is_active=True).order_by("path")
     )
-
-
-class ReportsOnly:
-    """Auditors, oversight leaders, feedback leads (and administrators); others get a 403."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not delivery.may_request_reports(request.user):
-            return forbidden(request)
-        return super().dispatch(request, *args, **kwargs)
-
-
-class ReportFormView(ReportsOnly, WagtailAdminTemplateMixin, TemplateView):
-    page_title = _("Accountability reports")
-    header_icon = "doc-full"
-    template_name = "feedback/reports/form.html"
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
-
-    def get_context_data(self, form=None, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["form"] = form or ReportForm(user=self.request.user, today=self._today())
-        context["recent"] = delivery.requests_of(self.request.user)[:RECENT]
-        context["threshold"] = settings.REPORT_BACKGROUND_CASES
-        return context
-
-    def _today(self):
-        return timezone.localdate()
-
-    def post(self, request, *args, **kwargs):
-        form = ReportForm(request.POST, user=request.user, today=self._today())
-        if not form.is_valid():
-            # Everything typed comes back with the errors beside it.
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        data = form.cleaned_data
-        scope = {
-            "subunits": data["subunits"],
-            "language": data["language"],
-            "fmt": data["format"],
-        }
-        args = (request.user, data["institution"], data["date_from"], data["date_to"])
-        cases = delivery.scope_size(*args[1:], data["subunits"])
-        if delivery.runs_in_background(cases):
-            row = delivery.request_report(*args, cases=cases, now=timezone.now(), **scope)
-            return HttpResponseRedirect(reverse("feedback_reports:status", args=[row.pk]))
-        report = delivery.render_report(*args, now=timezone.now(), **scope)
-        response = HttpResponse(report.content, content_type=report.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{report.name}"'
-        return response
-
-
-class ReportStatusView(ReportsOnly, WagtailAdminTemplateMixin, TemplateView):
-    page_title = _("Accountability reports")
-    page_subtitle = _("Report in preparation")
-    header_icon = "doc-full"
-    template_name = "feedback/reports/status.html"
-
-    def get_breadcrumbs_items(self):
-        index = {"url": reverse("feedback_reports:index"), "label": self.page_title}
-        return [*self.breadcrumbs_items, index, {"url": "", "label": self.page_subtitle}]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        row = delivery.requests_of(self.request.user).filter(pk=kwargs["pk"]).first()
-        if row is None:
-            raise Http404
-        context.update(report=row, refresh_seconds=REFRESH_SECONDS)
-        return context
-
-
-def download(request, pk):
-    if not delivery.may_request_reports(request.user):
-        return forbidden(request)
-    row = delivery.ready_file_of(request.user, pk)
-    if row is None:
-        raise Http404
-    name = row.file.name.rsplit("/", 1)[-1]
-    return FileResponse(
-        row.file.open("rb"),
-        as_attachment=True,
-        filename=name,
-        content_type=delivery.content_type(row.format),
-    )
-
-
-class ReportMenuItem(MenuItem):
-    def is_shown(self, request):
-        return delivery.may_request_reports(request.user)
-
-
-class ReportViewSet(ViewSet):
-    """Registered by feedback.wagtail_hooks; its menu item sits in Wagtail's Reports menu."""
-
-    name = "feedback_reports"
-    url_prefix = "feedback/reports"
-    menu_label = _("Accountability reports")
-    menu_name = "accountability-reports"
-    icon = "doc-full"
-    menu_item_class = ReportMenuItem
-
-    @property
-    def menu_url(self):
-        return reverse("feedback_reports:index")
-
-    def get_urlpatterns(self):
-        return [
-            path("", ReportFormView.as_view(), name="index"),
-            path("<int:pk>/", ReportStatusView.as_view(), name="status"),
-            path("<int:pk>/download/", download, name="download"),
-        ]
+    summaries = compute_summaries(institutions, date_from, date_to)
+    ranked, unranked = rank((i.display_name, summaries[i.short_code]) for i in institutions)
+    later = periods.month_start(month, back=-1)
+    context = {
+        "form": form,
+        "month": month,
+        "date_to": date_to,
+        "running": date_to < periods.month_end(month),
+        "previous": periods.month_start(month, back=1),
+        "next": later if later <= today else None,
+        "ranked": ranked,
+        "unranked": unranked,
+        "indicators": INDICATORS,
+        "total_weight": TOTAL_WEIGHT,
+        "min_cases": MIN_CASES,
+        "levels": [Institution.Level(level).label for level in RANKED_LEVELS],
+    }
+    return TemplateResponse(request, "reports/ranking.html", context)

@@ -8,7 +8,7 @@ from wagtail.models import Locale, Page
 
 register = template.Library()
 # URL namespaces of plain Django views inside i18n_patterns, whose URL differs only by prefix.
-TRANSLATABLE_VIEWS = {"search"}
+TRANSLATABLE_VIEWS = {"search", "performance"}
 
 
 @register.inclusion_tag("pages/includes/language_switcher.html", takes_context=True)

@@ -16,8 +16,8 @@ from django_tasks_db.models import DBTaskResult
 from feedback.escalation import sweep
 from feedback.models import Institution, Role
 from feedback.reports import delivery
+from feedback.reports.admin_forms import Period, quick_period
 from feedback.reports.csv import case_csv
-from feedback.reports.forms import Period, quick_period
 from feedback.reports.models import ReportGeneration
 from feedback.reports.requests import ReportRequest
 from tests.feedback.factories import make_staff, user
