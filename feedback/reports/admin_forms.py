@@ -65,13 +65,13 @@ class ReportForm(forms.Form):
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Only with \u201cThese dates\u201d."),
+        help_text=_("Only with “These dates”."),
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Only with \u201cThese dates\u201d."),
+        help_text=_("Only with “These dates”."),
     )
     language = forms.ChoiceField(
         label=_("Language of the report"),

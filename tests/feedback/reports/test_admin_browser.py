@@ -35,7 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "kaguzi-ripoti-2026"
 YEAR = 2026  # the seeded report cases are in October and November 2026
-PENDING = Path(__file__).resolve().parents[3] / "locale" / "pending" / "reportadmin.po"
+PENDING = Path(__file__).resolve().parents[3] / "locale" / "pending"
 NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 # Violations of Wagtail's own admin on this screen that we accept (none found, 2026-11-26);
 # any new one, of Wagtail's or ours, fails the test. Read "incomplete" too: it held one item
@@ -46,12 +46,17 @@ WAGTAIL_OWN: set[str] = set()
 
 @pytest.fixture
 def pending_swahili(settings, tmp_path):
-    """The Swahili of this branch's strings while they wait in locale/pending/ for the lead
-    to merge them into the project's catalogue (then the file is gone and this does nothing)."""
-    if PENDING.exists():
+    """The Swahili of the branches' strings while they wait in locale/pending/ for the lead to
+    merge them into the project's catalogue (then the files are gone and this does nothing)."""
+    pending = sorted(PENDING.glob("*.po"))
+    if pending:
+        catalogue = polib.POFile()
+        catalogue.metadata = {"Content-Type": "text/plain; charset=UTF-8", "Language": "sw"}
+        for po in pending:
+            catalogue.extend(polib.pofile(str(po)).translated_entries())
         folder = tmp_path / "locale" / "sw" / "LC_MESSAGES"
         folder.mkdir(parents=True)
-        polib.pofile(str(PENDING)).save_as_mofile(str(folder / "django.mo"))
+        catalogue.save_as_mofile(str(folder / "django.mo"))
         settings.LOCALE_PATHS = [tmp_path / "locale", *settings.LOCALE_PATHS]
 
 
