@@ -7,7 +7,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lock messages makemessages migrate seed lint format worker clean
+.PHONY: run test install lock messages makemessages migrate seed lint format worker clean bench-reports
 
 # requirements.lock pins what production runs; requirements-dev.lock adds the test tools
 # (same versions for everything they share). Both come from pyproject.toml: `make lock`.
@@ -51,6 +51,11 @@ worker: $(INSTALLED)
 
 test: $(INSTALLED) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The accountability report for an institution-year of 100,000 cases (needs a PostgreSQL
+# DATABASE_URL; the cases are generated once and kept).
+bench-reports: $(INSTALLED)
+	$(BIN)/python bench/reports.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

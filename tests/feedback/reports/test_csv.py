@@ -24,13 +24,13 @@ from tests.feedback.reports.conftest import FROM, NOW, TO, at
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parents[3]
-# The project's catalogue, and this branch's Swahili until the lead merges it into that one
-# (and deletes the pending file).
+# The project's catalogue, and the branches' Swahili until the lead merges it into that one
+# (and deletes the pending files).
 CATALOGUES = [
     path
     for path in (
         REPO / "locale" / "sw" / "LC_MESSAGES" / "django.po",
-        REPO / "locale" / "pending" / "figures.po",
+        *sorted((REPO / "locale" / "pending").glob("*.po")),
     )
     if path.exists()
 ]

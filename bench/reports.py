@@ -1,0 +1,180 @@
+"""How long an accountability report takes for an institution-year of 100,000 cases on
+PostgreSQL: the aggregation (every query: figures, listed cases, the embedded CSV) and the
+rendering (WeasyPrint) apart, with the number of queries. Goal: the whole PDF under 10 s.
+
+Run: DATABASE_URL=postgres://... .venv/bin/python bench/reports.py [N]   (or `make
+bench-reports`). The cases are bulk-generated once (bulk_create, outside the workflow and the
+audit history: the report only reads the case rows and their CaseTiming) under a ministry of
+the demo tree, and kept for later runs. The chain check (feedback.audit.verify_chain) reads
+the whole history, not the report's cases, so it is timed apart on whatever chain the
+database holds and reported as records per second; the PDF timed here skips it.
+"""
+
+import logging
+import os
+import random
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+import django
+
+django.setup()
+logging.getLogger("weasyprint").setLevel(logging.WARNING)  # its per-page progress lines
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from feedback import demo, sla  # noqa: E402
+from feedback.audit import current_head, verify_chain  # noqa: E402
+from feedback.models import Case, CaseTiming, Institution, Service  # noqa: E402
+from feedback.reports.generation import (  # noqa: E402
+    ReportScope,
+    generate_report,
+    pdf_inputs,
+)
+from feedback.reports.pdf import render_pdf  # noqa: E402
+
+YEAR = 2025
+SUBJECT = "bench-reports"
+BATCH = 5000
+
+
+def seed(institution: Institution, count: int) -> None:
+    """`count` cases of YEAR spread over the institution's subtree, its services, every kind
+    and channel and the statuses a year leaves behind; deterministic (seeded random)."""
+    have = Case.objects.filter(subject=SUBJECT).count()
+    if have == count:
+        return
+    Case.objects.filter(subject=SUBJECT).delete()
+    rng = random.Random(15)
+    services = list(Service.objects.filter(institution__path__startswith=institution.path))
+    units = list(Institution.objects.filter(path__startswith=institution.path))
+    zone = timezone.get_default_timezone()
+    start = datetime(YEAR, 1, 1, 8, tzinfo=zone)
+    country = sla.default_country()
+    made = 0
+    while made < count:
+        cases, timings = [], []
+        for i in range(made, min(made + BATCH, count)):
+            submitted = start + timedelta(minutes=rng.randrange(365 * 24 * 60))
+            service = rng.choice(services) if rng.random() < 0.9 else None
+            holder = service.institution if service else rng.choice(units)
+            ack_due = sla.add_working_days(submitted, 2, country)
+            res_due = sla.add_working_days(submitted, 10, country)
+            roll = rng.random()
+            case = Case(
+                reference=f"9{i:09d}",
+                pin_digest="-",
+                kind=rng.choice(["complaint", "complaint", "inquiry", "suggestion", "compliment"]),
+                channel=rng.choice(["web", "api", "ussd", "sms", "service_point", "open311"]),
+                institution=holder,
+                service=service,
+                subject=SUBJECT,
+                description="-",
+                consent_to_publish=False,
+                submitted_at=submitted,
+                acknowledge_due=ack_due,
+                resolve_due=res_due,
+                original_acknowledge_due=ack_due,
+                original_resolve_due=res_due,
+            )
+            ack_days = res_days = None
+            if roll > 0.05:  # acknowledged
+                ack_days = rng.choice([0, 0, 1, 1, 2, 3, 5])
+                case.first_acknowledged_at = case.acknowledged_at = sla.add_working_days(
+                    submitted, ack_days, country
+                ) - timedelta(hours=4)
+                case.status = "acknowledged"
+            if roll > 0.15:  # resolved
+                res_days = rng.choice([2, 4, 6, 8, 9, 11, 14, 20])
+                case.first_resolved_at = case.resolved_at = sla.add_working_days(
+                    submitted, res_days, country
+                ) - timedelta(hours=2)
+                case.status = "resolved"
+                if rng.random() < 0.5:
+                    case.status, case.closed_at = "closed", case.resolved_at + timedelta(days=3)
+                    case.satisfaction = rng.randint(1, 5)
+            if 0.05 < roll <= 0.15 and rng.random() < 0.3:
+                case.escalation_level = case.escalation_count = 1
+                case.escalated_to = institution
+                case.status = "in_progress"
+            if rng.random() < 0.03:
+                case.reopen_count = 1
+            cases.append(case)
+            timings.append((ack_days, res_days))
+        Case.objects.bulk_create(cases)
+        CaseTiming.objects.bulk_create(
+            CaseTiming(case=case, acknowledge_days=a, resolve_days=r)
+            for case, (a, r) in zip(cases, timings, strict=True)
+        )
+        made += len(cases)
+        print(f"  seeded {made}/{count}", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE feedback_case; ANALYZE feedback_casetiming")
+
+
+def timed(run):
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        result = run()
+        elapsed = time.perf_counter() - start
+    return result, elapsed, len(queries)
+
+
+def main(count: int = 100_000) -> None:
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: the goal is PostgreSQL's.")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable")
+    demo.seed_institutions()
+    demo.seed_services()
+    ministry = Institution.objects.filter(depth=2).order_by("path").first()
+    seed(ministry, count)
+    scope = ReportScope(
+        ministry,
+        date(YEAR, 1, 1),
+        date(YEAR, 12, 31),
+        True,
+        "en",
+        timezone.now(),
+        None,
+        current_head(),
+        check_chain=False,
+    )
+    inputs, aggregate_s, aggregate_q = timed(lambda: pdf_inputs(scope))
+    _content, render_s, render_q = timed(lambda: render_pdf(**inputs))
+    (whole, _record), total_s, total_q = timed(
+        lambda: generate_report(
+            ministry,
+            date(YEAR, 1, 1),
+            date(YEAR, 12, 31),
+            subunits=True,
+            check_chain=False,
+        )
+    )
+    chain, chain_s, _q = timed(verify_chain)
+    figures = inputs["figures"]
+    print(f"database: postgresql; {ministry.short_code} {ministry.name} with sub-units, {YEAR}")
+    print(f"cases in the report:        {figures.received}")
+    print(f"aggregation (queries):      {aggregate_s:6.2f} s  ({aggregate_q} queries)")
+    print(f"rendering (WeasyPrint):     {render_s:6.2f} s  ({render_q} queries)")
+    print(f"sum of the two parts:       {aggregate_s + render_s:6.2f} s")
+    print(
+        f"generate_report, end to end:{total_s:6.2f} s  ({total_q} queries; "
+        f"{len(whole) / 1e6:.1f} MB PDF, goal under 10 s)"
+    )
+    print(
+        f"chain check (apart):        {chain_s:6.2f} s  ({chain.checked} records, "
+        f"{chain.checked / max(chain_s, 1e-9):.0f} records/s, ok={chain.ok})"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
