@@ -94,6 +94,12 @@ def _prune_records(now, result):
     result.counts["pruned"] += prune_expired_records(now)
 
 
+def _delete_reports(now, result):
+    from feedback.reports.delivery import delete_expired_reports  # loads the PDF renderer
+
+    result.counts["reports_deleted"] += delete_expired_reports(now)
+
+
 def _sync_search_index(now, result):
     from search import indexing  # search builds on feedback: imported when the step runs
 
@@ -133,6 +139,7 @@ STEPS = [
     ("delete abandoned drafts", _purge_drafts),
     ("erase expired contact details", _erase_contacts),
     ("delete finished task rows and expired sessions", _prune_records),
+    ("delete generated reports past their retention", _delete_reports),
     ("push queued changes to the search index", _sync_search_index),
 ]
 

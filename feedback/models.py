@@ -11,12 +11,14 @@ from treebeard.mp_tree import MP_Node
 
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
 from feedback.reports.models import CaseTiming, ReportGeneration
+from feedback.reports.requests import ReportRequest
 
 __all__ = [
     "AuditChainHead",
     "CaseTiming",
     "PublishedChainHead",
     "ReportGeneration",
+    "ReportRequest",
 ]  # registered so Django sees them
 
 keypad_code = RegexValidator(

@@ -1,4 +1,5 @@
-"""Wires the registry into the Wagtail admin: its listings (admin_views) and the case page."""
+"""Wires the registry into the Wagtail admin: its listings (admin_views), the case page, and
+the accountability reports (feedback.reports.admin_views) in Wagtail's Reports menu."""
 
 from django.urls import path
 from wagtail import hooks
@@ -6,6 +7,7 @@ from wagtail.permissions import register_permission_policy
 
 from feedback import staff_views
 from feedback.admin_views import RegistryGroup, RegistryPermissionPolicy
+from feedback.reports.admin_views import ReportViewSet
 
 # Registered before any view asks, or Wagtail would fall back to Django's full model permissions.
 for viewset in RegistryGroup.items:
@@ -28,3 +30,16 @@ def case_workspace_urls():
             name="feedback_case_workspace",
         )
     ]
+
+
+report_viewset = ReportViewSet()
+
+
+@hooks.register("register_admin_viewset")
+def report_screen():
+    return report_viewset
+
+
+@hooks.register("register_reports_menu_item")
+def report_menu_item():
+    return report_viewset.get_menu_item()

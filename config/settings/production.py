@@ -6,6 +6,7 @@ from config.settings.base import (
     AUDIT_CHAIN_KEY,
     CACHES,
     EMAIL_BACKEND,
+    REPORTS_STORAGE,
     SECRET_KEY,
     SMS_BACKEND,
     env_bool,
@@ -29,6 +30,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "reports": REPORTS_STORAGE,
 }
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
