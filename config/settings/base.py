@@ -243,6 +243,8 @@ LOGGING = {
     "loggers": {
         # Every page save and task run is logged at INFO; keep the console for what matters.
         "django_tasks": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
     },

@@ -47,7 +47,7 @@ from django.db import connection
 from django.db.models import Aggregate, Count, F, IntegerField, Q, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from feedback.models import (
@@ -148,7 +148,7 @@ HEADLINE = [
     ("received", _("Received"), _("Cases submitted in the period.")),
     (
         "acknowledged",
-        _("Acknowledged"),
+        pgettext_lazy("report figure: cases acknowledged", "Acknowledged"),
         _("Cases received in the period that have been acknowledged at least once."),
     ),
     (
@@ -235,7 +235,7 @@ HEADLINE = [
     ),
     (
         "open",
-        _("Open"),
+        pgettext_lazy("report figure: cases still open", "Open"),
         _(
             "Cases received in the period still waiting for an answer, a decision or the "
             "citizen when the report was made."

@@ -17,7 +17,6 @@ from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML, Attachment
 
 from feedback.audit import ChainHead, ChainReport
 from feedback.reports import charts
@@ -106,6 +105,10 @@ def render_pdf(
         "csv_bytes": len(cases_csv),
     }
     html = render_to_string("feedback/reports/report.html", context)
+    # Imported here: WeasyPrint parses its default stylesheets on import (about half a
+    # second), which every web and worker process would pay at start for a rare report.
+    from weasyprint import HTML, Attachment
+
     attachment = Attachment(
         string=cases_csv,
         name="cases.csv",  # text/csv, from the extension
