@@ -22,7 +22,9 @@ import io
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef
+from django.conf import settings
+from django.db import connections
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, Func, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +46,10 @@ from feedback.reports.figures import (
 LINE_END = "\r\n"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The same format for PostgreSQL's to_char (seconds truncated, as strftime's %S).
+SQL_TIME_FORMAT = "YYYY-MM-DD HH24:MI:SS"
+# Rows fetched per round trip of the server-side cursor.
+CHUNK = 10_000
 
 YES, NO = "yes", "no"
 
@@ -138,15 +144,44 @@ def neutralise(cell: str) -> str:
 def _write(rows: Iterable[Iterable[object]]) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator=LINE_END)
+    starts = frozenset(FORMULA_STARTS)  # neutralise(), inlined: it runs for every cell
     for row in rows:
-        writer.writerow([neutralise("" if cell is None else str(cell)) for cell in row])
+        cells = ["" if cell is None else str(cell) for cell in row]
+        writer.writerow(["'" + cell if cell[:1] in starts else cell for cell in cells])
     return buffer.getvalue().encode("utf-8")
 
 
-def _when(value: datetime | None) -> str:
+def _when(value: datetime | str | None) -> str:
+    """A time as the files write it; a string is one the database already formatted."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     return timezone.localtime(value, timezone.get_default_timezone()).strftime(TIME_FORMAT)
+
+
+class LocalTimeText(Func):
+    """PostgreSQL only: a timestamp as local "YYYY-MM-DD HH:MM:SS" text in settings.TIME_ZONE,
+    the bytes `_when` writes, without parsing and converting 100,000s of datetimes in Python."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotImplementedError("LocalTimeText is for PostgreSQL; elsewhere use _when()")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"to_char(({column}) AT TIME ZONE %s, %s)"
+        return sql, (*params, settings.TIME_ZONE, SQL_TIME_FORMAT)
+
+
+TIMES = (
+    "submitted_at",
+    "original_acknowledge_due",
+    "first_acknowledged_at",
+    "original_resolve_due",
+    "first_resolved_at",
+)
 
 
 def _verdict(met: bool, due: bool) -> str:
@@ -188,41 +223,47 @@ def case_rows(
             answered=_bool(ANSWERED),
             is_disputed=_bool(DISPUTED),
         )
-        .values_list(
-            "reference",
-            "kind",
-            "channel",
-            "institution__short_code",
-            "institution__name",
-            "institution__name_sw",
-            "service__institution__short_code",
-            "service__code",
-            "service__name",
-            "service__name_sw",
-            "submitted_at",
-            "original_acknowledge_due",
-            "first_acknowledged_at",
-            "ack_within",
-            "ack_due",
-            "timing__acknowledge_days",
-            "original_resolve_due",
-            "first_resolved_at",
-            "res_within",
-            "res_due",
-            "timing__resolve_days",
-            "status",
-            "is_overdue",
-            "escalation_count",
-            "referral_count",
-            "reopen_count",
-            "appeal__id",
-            "appeal__decision",
-            "interim_reply_count",
-            "timing__interim_replies_kept",
-            "satisfaction",
-            "answered",
-            "is_disputed",
-        )
+    )
+    # On PostgreSQL the database writes the times as text (the same bytes, faster: no
+    # datetime parsed, converted and formatted per cell); elsewhere Python formats them.
+    in_sql = connections[cases.db].vendor == "postgresql"
+    if in_sql:
+        cases = cases.annotate(**{f"{name}_text": LocalTimeText(name) for name in TIMES})
+    times = {name: f"{name}_text" if in_sql else name for name in TIMES}
+    cases = cases.values_list(
+        "reference",
+        "kind",
+        "channel",
+        "institution__short_code",
+        "institution__name",
+        "institution__name_sw",
+        "service__institution__short_code",
+        "service__code",
+        "service__name",
+        "service__name_sw",
+        times["submitted_at"],
+        times["original_acknowledge_due"],
+        times["first_acknowledged_at"],
+        "ack_within",
+        "ack_due",
+        "timing__acknowledge_days",
+        times["original_resolve_due"],
+        times["first_resolved_at"],
+        "res_within",
+        "res_due",
+        "timing__resolve_days",
+        "status",
+        "is_overdue",
+        "escalation_count",
+        "referral_count",
+        "reopen_count",
+        "appeal__id",
+        "appeal__decision",
+        "interim_reply_count",
+        "timing__interim_replies_kept",
+        "satisfaction",
+        "answered",
+        "is_disputed",
     )
     for (
         reference,
@@ -258,7 +299,7 @@ def case_rows(
         satisfaction,
         answered,
         disputed,
-    ) in cases.iterator(chunk_size=2000):
+    ) in cases.iterator(chunk_size=CHUNK):
         yield [
             reference,
             kind,

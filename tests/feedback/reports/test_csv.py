@@ -3,15 +3,20 @@ neutralised, the header in English and Swahili; and the accountability_report co
 
 import csv
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polib
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 
+from feedback.models import Case
 from feedback.reports.csv import (
     CASE_COLUMNS,
+    LocalTimeText,
+    _when,
     case_csv,
     case_fields_csv,
     case_header,
@@ -19,6 +24,7 @@ from feedback.reports.csv import (
     neutralise,
 )
 from feedback.reports.figures import compute_figures
+from tests.conftest import require_service
 from tests.feedback.factories import InstitutionFactory, ServiceFactory, submit_case
 from tests.feedback.reports.conftest import FROM, NOW, TO, at
 
@@ -179,3 +185,25 @@ def test_the_command_refuses_bad_input_with_a_clear_message(tmp_path, args, mess
     with pytest.raises(CommandError, match=message):
         run_report(*[part for pair in given.items() for part in pair])
     assert not (tmp_path / "report.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 10, 5, 20, 59, 59, 999999, tzinfo=UTC),  # 23:59:59 in Dar, not 00:00:00
+        datetime(2026, 10, 5, 21, 0, 0, 500000, tzinfo=UTC),  # the next local day
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),  # a new year, locally
+    ],
+)
+def test_postgresql_writes_a_time_as_python_does(moment):
+    """The case CSV lets PostgreSQL format its times (LocalTimeText): the same bytes as _when,
+    seconds truncated, in the project's time zone."""
+    require_service("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL")
+    case = submit_case(now=moment).case
+    text = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(text=LocalTimeText("submitted_at"))
+        .values_list("text", flat=True)
+        .get()
+    )
+    assert text == _when(case.submitted_at) == _when(moment)
