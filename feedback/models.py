@@ -401,6 +401,8 @@ class Case(models.Model):
             models.Index(fields=["institution", "status"]),
             models.Index(fields=["status", "resolve_due"]),
             models.Index(fields=["status", "acknowledge_due"]),
+            # Reports select an institution's cases by submission date (feedback.reports).
+            models.Index(fields=["institution", "submitted_at"]),
         ]
         constraints = [
             models.UniqueConstraint(

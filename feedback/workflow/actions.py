@@ -460,7 +460,7 @@ ACTIONS: dict[str, Action] = {
             frozenset({S.APPEALED}),
             None,
             frozenset({"system", Role.OVERSIGHT, Role.ADMIN}),
-            _("have its appeal escalated"),
+            _("escalated on appeal"),
             _("escalate the appeal on"),
             _("Escalate the appeal to the level above"),
             (Param("reason", "text", _("Why it is escalated")),),
