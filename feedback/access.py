@@ -1,13 +1,20 @@
-"""Who may see what: the one place that turns a staff member into a queryset of cases."""
+"""Who may see what: the one place that turns a staff member into the cases they may see,
+and says who may open a case's files or reveal its citizen's contact details.
 
-from django.db.models import QuerySet
+Every listing, case page, export, attachment download and channel asks here (through
+`Case.objects.visible_to`); none repeats the rule.
+"""
 
-from feedback.models import Case, Institution, Role, StaffProfile
+from django.db.models import Q, QuerySet
+
+from feedback.models import IN_SCREENING, Case, Institution, Role, StaffProfile
 
 # Roles that see every case, whatever institution they belong to.
 EVERYWHERE = frozenset({Role.ADMIN, Role.AUDITOR})
 # Roles whose view follows the institution tree: their institution and everything below it.
 SUBTREE = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT})
+# Roles that may reveal a citizen's masked contact details (each reveal is recorded).
+REVEALERS = frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN, Role.AUDITOR})
 
 
 def profile_of(user) -> StaffProfile | None:
@@ -37,6 +44,38 @@ def covers(user, institution: Institution) -> bool:
     return institution.path.startswith(profile.institution.path)
 
 
+def case_scope(user) -> Q | None:
+    """The condition on cases this user may see: Q() for everything, None for nothing.
+
+    Officers, leads and oversight leaders: their institution's subtree (a case escalates
+    only to ancestors of its institution, so the subtree covers it too). Agents: the cases
+    they submitted. The screening desk: its queue. Citizens and editors: nothing.
+    """
+    role = role_of(user)
+    if role in EVERYWHERE:
+        return Q()
+    if role == Role.AGENT:
+        return Q(submitted_by=user)
+    if role == Role.SCREENER:
+        return IN_SCREENING
+    profile = profile_of(user)
+    if role not in SUBTREE or profile is None or profile.institution is None:
+        return None
+    return Q(institution__path__startswith=profile.institution.path)
+
+
 def cases_visible_to(user) -> QuerySet[Case]:
-    """Every case this user may see; nothing for citizens, agents and editors."""
+    """Every case this user may see; nothing for citizens and editors."""
     return Case.objects.visible_to(user)
+
+
+def may_see(user, case: Case) -> bool:
+    return cases_visible_to(user).filter(pk=case.pk).exists()
+
+
+def may_reveal_contact(user, case: Case) -> bool:
+    """Handlers and auditors of a case they may see, and the agent who took it down."""
+    role = role_of(user)
+    if role == Role.AGENT:
+        return case.submitted_by_id == user.pk
+    return role in REVEALERS and may_see(user, case)

@@ -55,6 +55,10 @@ CHAIN_FIELDS = (
 # History model label -> fields an erasure may blank. Declare a field here before its history
 # rows are written: rows chained earlier commit to it as ordinary content.
 ERASABLE_FIELDS: dict[str, tuple[str, ...]] = {}
+# Fields added to a chained model after rows were chained, with NULL as their old value: left
+# out of a record's content while NULL, so the digests of rows written before the column
+# existed still verify. Name every nullable field added to a history model here.
+ADDED_LATER: frozenset[str] = frozenset({"service_point_id"})
 # Live model label -> fields a live row may hold apart from its latest history record: treebeard
 # renumbers siblings' paths and counts children with queryset updates that write no history.
 UNTRACKED_UPDATES: dict[str, tuple[str, ...]] = {"feedback.Institution": ("path", "numchild")}
@@ -167,6 +171,7 @@ def record_content(record: models.Model) -> str:
         field.attname: _plain(getattr(record, field.attname))
         for field in record._meta.concrete_fields
         if field.name not in hidden
+        and not (field.attname in ADDED_LATER and getattr(record, field.attname) is None)
     }
     if erasable_fields(record):
         content["personal_digest"] = record.personal_digest

@@ -158,6 +158,30 @@ class Role(models.TextChoices):
     OVERSIGHT = "oversight", _("Oversight leader")
     AGENT = "agent", _("Service-point agent")
     AUDITOR = "auditor", _("Auditor")
+    SCREENER = "screener", _("Screening desk officer")
+
+
+class ServicePoint(BilingualName):
+    """A place where an agent submits feedback for citizens with no device: a school, a post
+    office, a Huduma centre. Its agents see only the cases they submitted."""
+
+    code = models.CharField(_("code"), max_length=6, unique=True, validators=[keypad_code])
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    host = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_points",
+        verbose_name=_("hosted by"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = chained_history()
+
+    class Meta:
+        verbose_name = _("service point")
+        verbose_name_plural = _("service points")
+        ordering = ["name"]
 
 
 class StaffProfile(models.Model):
@@ -182,6 +206,15 @@ class StaffProfile(models.Model):
         ),
     )
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    service_point = models.ForeignKey(
+        ServicePoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agents",
+        verbose_name=_("service point"),
+        help_text=_("Where a service-point agent works."),
+    )
     history = chained_history()
 
     class Meta:
@@ -237,19 +270,23 @@ OPEN_STATUSES = (
 ANSWER_OWED = (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED)
 
 
+# The screening desk's queue: cases routed to the top of the tree (not escalated up to it).
+IN_SCREENING = models.Q(institution__depth=1, escalation_level=0)
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
-        """Every case this user may see: the one rule, used by every listing and page."""
-        from feedback.access import EVERYWHERE, SUBTREE, profile_of, role_of
+        """Every case this user may see: the one rule (feedback.access.case_scope), used by
+        every listing, page, export and download."""
+        from feedback.access import case_scope
 
-        role = role_of(user)
-        if role in EVERYWHERE:
-            return self.all()
-        profile = profile_of(user)
-        if role not in SUBTREE or profile is None or profile.institution is None:
-            return self.none()
-        # A case escalates only to ancestors of its institution, so the subtree covers it too.
-        return self.filter(institution__path__startswith=profile.institution.path)
+        scope = case_scope(user)
+        return self.none() if scope is None else self.filter(scope)
+
+    def screening(self) -> "CaseQuerySet":
+        """The screening desk's queue: cases routed to the top of the tree because they named
+        no institution or none whose remit covers them (not those escalated up to it)."""
+        return self.filter(IN_SCREENING)
 
     def open(self) -> "CaseQuerySet":
         """Cases still waiting for an answer, a decision or the citizen."""
@@ -352,6 +389,14 @@ class Case(models.Model):
         blank=True,
         related_name="submitted_cases",
         verbose_name=_("submitted by agent"),
+    )
+    service_point = models.ForeignKey(
+        ServicePoint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("service point"),
     )
 
     # The channel's own key for one submission (a web draft's token, an API client's
@@ -699,3 +744,135 @@ class PublicOutcome(models.Model):
     @property
     def is_public(self) -> bool:
         return self.state == self.State.PUBLISHED
+
+
+class CannedResponse(models.Model):
+    """A reply an institution keeps ready, in both languages; it fills a reply, never sends one."""
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="canned_responses",
+        verbose_name=_("institution"),
+    )
+    title = models.CharField(_("title (English)"), max_length=120)
+    title_sw = models.CharField(_("title (Swahili)"), max_length=120)
+    body = models.TextField(_("text (English)"))
+    body_sw = models.TextField(_("text (Swahili)"))
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = chained_history()
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    @property
+    def display_title(self) -> str:
+        return self.title_sw if get_language() == "sw" and self.title_sw else self.title
+
+    def text_in(self, language: str) -> str:
+        """The text in the citizen's language (English when no Swahili was kept)."""
+        return self.body_sw if language == "sw" and self.body_sw else self.body
+
+
+class DirectiveQuerySet(models.QuerySet):
+    def open(self) -> "DirectiveQuerySet":
+        return self.filter(answered_at__isnull=True)
+
+    def overdue(self, now) -> "DirectiveQuerySet":
+        return self.open().filter(due__lt=now)
+
+
+class Directive(models.Model):
+    """An oversight leader's instruction on a case, with a date by which the institution
+    handling it must answer. Given and answered only through the workflow's actions."""
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="directives", verbose_name=_("case")
+    )
+    # The leader's level when it was given: who is waiting for the answer.
+    issued_by_institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="directives_issued",
+        verbose_name=_("given by (level)"),
+    )
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="directives_given",
+        verbose_name=_("given by"),
+    )
+    given_at = models.DateTimeField(_("given"))
+    instruction = models.TextField(_("instruction"))
+    due = models.DateTimeField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="directives_answered",
+        verbose_name=_("answered by"),
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    history = chained_history()
+
+    objects = DirectiveQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("directive")
+        verbose_name_plural = _("directives")
+        ordering = ["given_at", "pk"]
+        indexes = [models.Index(fields=["answered_at", "due"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(answered_at__isnull=True, answered_by__isnull=True)
+                | models.Q(answered_at__isnull=False, answered_by__isnull=False),
+                name="directive_answered_by_exactly_when_answered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Directive')} {self.case.reference}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class PersonalDataAccess(models.Model):
+    """One look at a citizen's personal data by a staff member: a contact revealed, a
+    data-subject export, an erasure. Append-only; its chained history is the audit of it."""
+
+    class What(models.TextChoices):
+        CONTACT = "contact", _("Contact details revealed")
+        EXPORT = "export", _("Personal data exported for the data subject")
+        ERASURE = "erasure", _("Contact details erased")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="data_accesses", verbose_name=_("case")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="data_accesses",
+        verbose_name=_("by"),
+    )
+    what = models.CharField(_("what"), max_length=20, choices=What.choices)
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("time"))
+    history = chained_history()
+
+    class Meta:
+        verbose_name = _("access to personal data")
+        verbose_name_plural = _("accesses to personal data")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_what_display()}: {self.case.reference}"

@@ -13,6 +13,7 @@ GROUP_NAMES = {
     Role.OVERSIGHT: "Oversight leaders",
     Role.AGENT: "Service-point agents",
     Role.AUDITOR: "Auditors",
+    Role.SCREENER: "Screening desk",
 }
 
 # Model permissions only open admin screens; which cases appear is feedback.access's decision.
@@ -27,8 +28,9 @@ GROUP_PERMISSIONS = {
     Role.OFFICER: READ_REGISTRY,
     Role.LEAD: READ_REGISTRY,
     Role.OVERSIGHT: READ_REGISTRY,
-    Role.AGENT: ["wagtailadmin.access_admin"],
+    Role.AGENT: ["wagtailadmin.access_admin", "feedback.view_case"],
     Role.AUDITOR: READ_REGISTRY,
+    Role.SCREENER: ["wagtailadmin.access_admin", "feedback.view_case", "feedback.view_institution"],
 }
 
 

@@ -385,3 +385,14 @@ def test_production_settings_refuse_to_start_without_an_audit_chain_key():
     )
     assert result.returncode != 0
     assert "AUDIT_CHAIN_KEY must be set" in result.stderr
+
+
+def test_a_column_added_later_leaves_older_digests_as_they_were():
+    """Rows chained before `service_point` existed stored no such key; while it is NULL it
+    stays out of the content, so adding the column broke no digest. Once set, it is content."""
+    case = case_in(Status.SUBMITTED)
+    row = case.history.order_by("chain_seq").last()
+    assert '"service_point_id"' not in audit.record_content(row)
+    assert row.content_digest == audit.content_digest(row)
+    row.service_point_id = 7
+    assert '"service_point_id": 7' in audit.record_content(row)
