@@ -8,6 +8,13 @@ from wagtail.permissions import register_permission_policy
 from feedback import staff_views
 from feedback.admin_views import RegistryGroup, RegistryPermissionPolicy
 from feedback.reports.admin_views import ReportViewSet
+from feedback.workspace import (  # noqa: F401 (each registers its own hooks)
+    agent_hooks,
+    case_page_hooks,
+    dashboard_hooks,
+    inbox_hooks,
+    staff_language_hooks,
+)
 
 # Registered before any view asks, or Wagtail would fall back to Django's full model permissions.
 for viewset in RegistryGroup.items:

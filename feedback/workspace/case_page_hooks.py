@@ -1,0 +1,1 @@
+"""Wagtail admin hooks of the workspace: case page."""
