@@ -571,6 +571,7 @@ DEMO_USERS = [
     ("oversight", Role.OVERSIGHT, "11", "Baraka", "Mushi"),
     ("agent", Role.AGENT, "1811", "Neema", "Mollel"),
     ("auditor", Role.AUDITOR, None, "Daudi", "Kessy"),
+    ("screener", Role.SCREENER, "1", "Subira", "Mrema"),
 ]
 
 

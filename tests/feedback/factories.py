@@ -208,6 +208,7 @@ WORLD_STAFF = [
     ("oversight", Role.OVERSIGHT, "11"),
     ("agent", Role.AGENT, "1811"),
     ("auditor", Role.AUDITOR, None),
+    ("screener", Role.SCREENER, "1"),
 ]
 
 

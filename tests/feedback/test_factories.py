@@ -23,7 +23,16 @@ def test_the_session_holds_the_test_world_and_nothing_of_the_demo():
     codes = set(Institution.objects.values_list("short_code", flat=True))
     assert codes == {"1", "11", "111", "1111", "12", "121", "122", "18", "181", "1811"}
     usernames = set(get_user_model().objects.values_list("username", flat=True))
-    assert usernames == {"admin", "editor", "officer", "lead", "oversight", "agent", "auditor"}
+    assert usernames == {
+        "admin",
+        "editor",
+        "officer",
+        "lead",
+        "oversight",
+        "agent",
+        "auditor",
+        "screener",
+    }
     assert set(Service.objects.values_list("institution__short_code", "code")) == {
         ("1111", "1"),
         ("121", "1"),
