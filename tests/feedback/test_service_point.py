@@ -357,3 +357,63 @@ def test_agent_may_not_act_on_another_agents_case(agent_client):
     response = agent_client.post(page, {"action": "add_information", "add_information-body": "x"})
     assert response.status_code == 404
     assert others.events.count() == 1
+
+
+# Service points in the admin
+
+
+def test_administrator_adds_a_service_point_and_its_agents(client):
+    client.force_login(user("admin"))
+    add = reverse("feedback_servicepoint:add")
+    form = client.get(add).content.decode()
+    assert 'name="agents"' in form and "agent" in form
+    response = client.post(
+        add,
+        {
+            "code": "4001",
+            "name": "Kariakoo Post Office",
+            "name_sw": "Posta ya Kariakoo",
+            "location": "Msimbazi Street",
+            "host": Institution.objects.get(short_code="1811").pk,
+            "is_active": "on",
+            "agents": [user("agent").pk],
+        },
+    )
+    assert response.status_code == 302
+    point = ServicePoint.objects.get(code="4001")
+    assert user("agent").staff_profile.service_point == point
+    assert user("agent").staff_profile.history.latest().service_point_id == point.pk
+    edit = reverse("feedback_servicepoint:edit", args=[point.pk])
+    response = client.post(
+        edit,
+        {"code": "4001", "name": "Kariakoo Post Office", "is_active": "on", "agents": []},
+    )
+    assert response.status_code == 302
+    assert user("agent").staff_profile.service_point is None
+
+
+def test_only_agents_can_be_chosen(client, desk):
+    client.force_login(user("admin"))
+    edit = reverse("feedback_servicepoint:edit", args=[desk.pk])
+    response = client.post(
+        edit, {"code": desk.code, "name": desk.name, "agents": [user("officer").pk]}
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert user("officer").staff_profile.service_point is None
+
+
+def test_a_bad_keypad_code_is_refused_with_a_message(client):
+    client.force_login(user("admin"))
+    response = client.post(reverse("feedback_servicepoint:add"), {"code": "12a", "name": "X"})
+    assert "Use 1 to 6 digits" in response.content.decode()
+    assert not ServicePoint.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["agent", "officer", "lead", "auditor", "editor"])
+def test_only_administrators_manage_service_points(client, username):
+    client.force_login(user(username))
+    response = client.get(reverse("feedback_servicepoint:add"))
+    assert response.status_code in (302, 403)
+    assert "/admin/feedback/servicepoint/new/" not in response.get("Location", "")
+    client.post(reverse("feedback_servicepoint:add"), {"code": "4002", "name": "X"})
+    assert not ServicePoint.objects.exists()
