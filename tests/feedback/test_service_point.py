@@ -125,7 +125,9 @@ def test_double_click_makes_one_case_and_the_retry_gives_no_pin(agent_client):
     assert again.status_code == 200 and "no-store" in again["Cache-Control"]
     assert 'data-testid="pin-given-once"' in html
     case = Case.objects.get()
-    assert f"/sw/feedback/track/{case.reference}/new-pin/" in html  # the way to a new PIN
+    new_pin = f"/sw/feedback/track/{case.reference}/new-pin/"  # the public way to a new PIN
+    assert new_pin in html and 'data-testid="new-pin-link"' in html
+    assert 'data-testid="new-pin-link"' not in first.content.decode()
 
 
 def test_the_same_token_from_another_agent_is_another_case(agent_client, desk, client):
