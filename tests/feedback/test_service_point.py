@@ -155,6 +155,16 @@ def test_errors_keep_what_was_typed_and_send_nothing(agent_client):
     assert f'value="{data["token"]}"' in html  # the retry still counts as one submission
 
 
+def test_a_mangled_token_is_replaced_and_nothing_typed_is_lost(agent_client):
+    response = agent_client.post(DESK, walk_in(token="not-a-uuid"))
+    assert response.status_code == 400 and not Case.objects.exists()
+    html = response.content.decode()
+    assert "The form lost its submission key" in html and 'value="not-a-uuid"' not in html
+    fresh = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    assert uuid.UUID(fresh) and 'value="Bili ya maji imeongezeka"' in html
+    assert agent_client.post(DESK, walk_in(token=fresh)).status_code == 200
+
+
 def test_consent_and_language_are_asked_not_preset(agent_client):
     html = agent_client.get(DESK).content.decode()
     for name in ("consent_to_publish", "language"):
