@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from feedback import notifications, references
 from feedback.models import Case, CaseEvent, Channel, Contact, Institution, NotifyBy, Role, Service
+from feedback.workflow.actions import next_due
 from feedback.workflow.actors import Actor, citizen_of
 from feedback.workflow.errors import ActionNotPermitted, MissingInformation
 from feedback.workflow.transitions import record_event, require, set_fresh_deadlines
@@ -191,6 +192,7 @@ def _register(case: Case, contact: ContactDetails | None, attachments, by: Actor
     set_fresh_deadlines(case, now)
     case.original_acknowledge_due = case.acknowledge_due
     case.original_resolve_due = case.resolve_due
+    case.next_due = next_due(case)
     with transaction.atomic():
         case._history_user = case.submitted_by
         case._change_reason = "submit"
