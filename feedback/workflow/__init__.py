@@ -14,6 +14,7 @@ from feedback.workflow.actions import (
     allowed_actions,
     appeal_deadline,
     is_overdue,
+    next_due,
     refusal,
 )
 from feedback.workflow.actors import SYSTEM, Actor, citizen_of, staff
@@ -104,6 +105,7 @@ __all__ = [
     "escalate_appeal",
     "interim_reply",
     "is_overdue",
+    "next_due",
     "normalise_phone",
     "perform",
     "pin_digest",

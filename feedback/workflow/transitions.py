@@ -29,7 +29,7 @@ from feedback.models import (
 )
 from feedback.reports.timings import record_case_timing
 from feedback.scrubbing import scrub
-from feedback.workflow.actions import ACTIONS, outcome_of, refusal
+from feedback.workflow.actions import ACTIONS, next_due, outcome_of, refusal
 from feedback.workflow.actors import Actor
 from feedback.workflow.errors import MissingInformation
 from search import indexing
@@ -118,6 +118,7 @@ def transition(
         if action.target is not None:
             locked.status = action.target
         change(locked, now)
+        locked.next_due = next_due(locked)
         locked._history_user = actor.user if actor.kind == "staff" else None
         locked._change_reason = f"{name}: {body}" if body else name
         locked.save()
