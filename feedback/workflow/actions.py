@@ -151,6 +151,23 @@ def next_due(case: Case) -> datetime | None:
     return None
 
 
+# "Due soon": the next deadline falls within this many working days.
+DUE_SOON_WORKING_DAYS = 2
+
+
+def due_soon_limit(now: datetime) -> datetime:
+    """The end of the second working day from now: a next deadline before it is "due soon"."""
+    return sla.add_working_days(now, DUE_SOON_WORKING_DAYS, sla.default_country())
+
+
+def is_due_soon(case: Case, now: datetime) -> bool:
+    """Not overdue yet, but the next deadline falls before `due_soon_limit(now)`."""
+    deadline = next_due(case)
+    if deadline is None or is_overdue(case, now):
+        return False
+    return deadline <= due_soon_limit(now)
+
+
 def _can_climb(case, actor, now):
     if case.handling_institution.get_parent() is None:
         return TransitionNotAllowed(_("The case is already at the top of the institution tree."))

@@ -7,7 +7,6 @@ workflow.perform; contact details are revealed only by feedback.workspace.contac
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from django import forms
 from django.conf import settings
@@ -20,10 +19,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from feedback import references, sla, workflow
+from feedback import references, workflow
 from feedback.access import cases_visible_to, may_reveal_contact, role_of
 from feedback.action_forms import action_form
-from feedback.models import ANSWER_OWED, Contact, PublicOutcome, Role, Status
+from feedback.models import Contact, PublicOutcome, Role
 from feedback.scrubbing import KIND_LABELS
 from feedback.workspace import canned, contact, history
 
@@ -31,8 +30,6 @@ log = logging.getLogger("feedback.access")
 
 # Actions whose text a canned response may fill, and the parameter it fills.
 CANNED_TARGETS = {"reply": "body", "resolve": "response"}
-# Due soon: the next deadline falls within this many working days.
-DUE_SOON_WORKING_DAYS = 2
 # Images shown inline on the page and opened inline from the attachment view; PDFs open inline.
 INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
 INLINE_TYPES = INLINE_IMAGES | {"application/pdf"}
@@ -74,23 +71,6 @@ def no_store(response):
 
 
 # --- deadlines --------------------------------------------------------------------------------
-
-
-def next_deadline(case) -> datetime | None:
-    """The deadline the institution is working to now (the one `workflow.is_overdue` checks)."""
-    if case.status == Status.SUBMITTED:
-        return case.acknowledge_due
-    if case.status in ANSWER_OWED and case.resolve_due is not None:
-        return max(case.resolve_due, case.expected_by or case.resolve_due)
-    return None
-
-
-def is_due_soon(case, now: datetime) -> bool:
-    """Not overdue yet, but due within DUE_SOON_WORKING_DAYS working days."""
-    deadline = next_deadline(case)
-    if deadline is None or workflow.is_overdue(case, now):
-        return False
-    return deadline <= sla.add_working_days(now, DUE_SOON_WORKING_DAYS, sla.default_country())
 
 
 # --- forms ------------------------------------------------------------------------------------
@@ -197,8 +177,8 @@ def render_page(request, case, *, panels, status=200, revealed=None, reveal_form
         "agent": _name(case.submitted_by),
         "language_name": dict(settings.LANGUAGES).get(case.language, case.language),
         "overdue": workflow.is_overdue(case, now),
-        "due_soon": is_due_soon(case, now),
-        "next_deadline": next_deadline(case),
+        "due_soon": workflow.is_due_soon(case, now),
+        "next_deadline": workflow.next_due(case),
         "contact": case_contact,
         "masked": contact.masked(case_contact) if case_contact else None,
         "revealed": revealed,

@@ -31,7 +31,7 @@ from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColu
 from wagtail.admin.views import generic
 from wagtail.admin.views.bulk_action import BulkAction
 
-from feedback import references, sla
+from feedback import references
 from feedback.access import EVERYWHERE, SUBTREE, cases_visible_to, profile_of, role_of
 from feedback.admin_views import RegistryIndexView, RegistryViewSet
 from feedback.models import (
@@ -45,20 +45,21 @@ from feedback.models import (
     Service,
     Status,
 )
-from feedback.workflow import ACTIONS, WorkflowError, is_overdue, perform, refusal, staff
+from feedback.workflow import (
+    ACTIONS,
+    WorkflowError,
+    due_soon_limit,
+    is_overdue,
+    perform,
+    refusal,
+    staff,
+)
 from feedback.workspace.search import search_cases
 
 logger = logging.getLogger("feedback.access")
 
-# "Due soon": the next deadline falls within this many working days (feedback.sla).
-DUE_SOON_WORKING_DAYS = 2
 # Roles that may download the listing (its declared columns, never personal data).
 EXPORTERS = frozenset({Role.AUDITOR, Role.LEAD, Role.ADMIN})
-
-
-def due_soon_limit(now: datetime) -> datetime:
-    """The end of the second working day from now: a deadline before it is "due soon"."""
-    return sla.add_working_days(now, DUE_SOON_WORKING_DAYS, sla.default_country())
 
 
 def handled_here(user) -> Q:

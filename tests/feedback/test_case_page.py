@@ -22,7 +22,6 @@ from feedback.models import (
     Status,
 )
 from feedback.workflow import Param
-from feedback.workspace.case_page import is_due_soon, next_deadline
 from feedback.workspace.contact import RevealRefused, reveal_contact
 from tests.feedback.factories import actor, case_in, make_staff, submit_case, user
 
@@ -494,11 +493,11 @@ def test_leads_keep_canned_responses_of_their_tree_and_officers_read_them(client
 
 def test_due_soon_is_within_two_working_days_and_never_when_overdue():
     case = case_in(Status.IN_PROGRESS)
-    assert next_deadline(case) == case.resolve_due
-    assert not is_due_soon(case, case.submitted_at)  # five working days ahead
-    assert is_due_soon(case, case.resolve_due - timedelta(hours=1))
+    assert workflow.next_due(case) == case.resolve_due
+    assert not workflow.is_due_soon(case, case.submitted_at)  # five working days ahead
+    assert workflow.is_due_soon(case, case.resolve_due - timedelta(hours=1))
     late = case.resolve_due + timedelta(hours=1)
-    assert workflow.is_overdue(case, late) and not is_due_soon(case, late)
+    assert workflow.is_overdue(case, late) and not workflow.is_due_soon(case, late)
 
 
 def test_overdue_and_due_soon_are_marked_on_the_page(client):

@@ -21,7 +21,8 @@ from feedback.models import (
     Service,
     Status,
 )
-from feedback.workspace.inbox import InboxView, due_soon_limit
+from feedback.workflow import due_soon_limit
+from feedback.workspace.inbox import InboxView
 from tests.feedback.factories import actor, case_in, submit_case, user
 
 pytestmark = pytest.mark.django_db
