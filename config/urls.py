@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -15,10 +15,25 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+def development_media():
+    """Editors' images and documents under MEDIA_URL, for `runserver` only. Citizens' files
+    (media/attachments/) are never served here: only the case page's attachment view serves
+    them, after feedback.access has said the user may see the case."""
+    from django.views.static import serve
+
+    prefix = settings.MEDIA_URL.lstrip("/")
+    return [
+        re_path(
+            rf"^{prefix}(?!attachments/)(?P<path>.+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
+
+
+if settings.DEBUG:
+    urlpatterns += development_media()
 
 urlpatterns += i18n_patterns(
     path("audit-chain/", audit_chain_heads, name="audit_chain"),
