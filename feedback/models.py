@@ -12,10 +12,12 @@ from treebeard.mp_tree import MP_Node
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
 from feedback.reports.models import CaseTiming, ReportGeneration
 from feedback.reports.requests import ReportRequest
+from feedback.workspace.chain_checks import ChainCheck
 
 __all__ = [
     "AuditChainHead",
     "CaseTiming",
+    "ChainCheck",
     "PublishedChainHead",
     "ReportGeneration",
     "ReportRequest",

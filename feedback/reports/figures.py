@@ -4,9 +4,10 @@ the PDF, the CSV, the admin dashboards and the public pages all read.
 `compute_figures(institution, date_from, date_to, subunits=..., now=...)` returns a frozen
 `Figures`. It runs a fixed number of queries whatever the number of cases (about a dozen:
 one aggregate over the cases, the overdue rule among its counts, one per breakdown, one for
-the trend, and the percentiles), and never loops over cases in Python. `compute_summaries(institutions,
-...)` gives the figures of that first aggregate for many institutions (each with its
-sub-units) in one grouped query per tree depth: the public ranking reads it.
+the trend, and the percentiles), and never loops over cases in Python.
+`compute_summaries(institutions, ...)` gives the figures of that first aggregate for many
+institutions (each with its sub-units) in one grouped query per tree depth: the public ranking
+and the oversight dashboard read it.
 
 The period is [date_from, date_to], whole days in the project's time zone (settings.TIME_ZONE,
 the same zone feedback.sla counts working days in), by the date the case was submitted. The
