@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from feedback.access import role_of
@@ -123,12 +123,12 @@ def run_chain_check(check_id: int) -> None:
     check.save()
 
 
-def exports() -> list[tuple[str, str]]:
-    """(label, url) of what an auditor downloads: the reports, the case list's CSV, the
+def exports() -> list[tuple[str, str, str]]:
+    """(label, url, icon) of what an auditor downloads: the reports, the case list's CSV, the
     published chain heads (public, for a copy kept outside the registry)."""
     return [
-        (_("Accountability reports (PDF and CSV)"), reverse("feedback_reports:index")),
-        (_("Case list as CSV"), reverse("feedback_case:index") + "?export=csv"),
-        (_("Published audit-chain heads"), reverse("audit_chain")),
-        (_("Published audit-chain heads (text file)"), reverse("audit_chain_text")),
+        (_("Accountability reports"), reverse("feedback_reports:index"), "doc-full"),
+        (_("Case list as CSV"), reverse("feedback_case:index") + "?export=csv", "download"),
+        (_("Published audit-chain heads"), reverse("audit_chain"), "link-external"),
+        (_("Published heads as a text file"), reverse("audit_chain_text"), "download"),
     ]

@@ -271,9 +271,7 @@ def oversight(
     return Oversight(
         institution=institution,
         total=summaries[institution.short_code],
-        rows=[
-            Row(child, summaries[child.short_code], child.numchild > 0) for child in children
-        ],
+        rows=[Row(child, summaries[child.short_code], child.numchild > 0) for child in children],
         ancestors=list(institution.get_ancestors()),
     )
 
