@@ -198,12 +198,6 @@ def test_each_role_sees_its_own_panel_on_the_admin_home(
         assert text not in html, text
 
 
-def test_swahili_staff_read_their_dashboard_in_swahili(client, water_work):
-    client.force_login(user("officer"))
-    html = client.get(reverse("wagtailadmin_home"), HTTP_ACCEPT_LANGUAGE="sw").content.decode()
-    assert reverse("feedback_case:index") + "?overdue=true" in html
-
-
 def test_page_panels_go_for_case_roles_and_stay_for_editors(rf):
     for username, kept in (("officer", False), ("auditor", False), ("editor", True)):
         request = rf.get("/admin/")
