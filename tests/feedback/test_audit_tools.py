@@ -139,3 +139,18 @@ def test_the_dashboard_shows_the_head_and_the_last_result(
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert current_head().hash in html
     assert f"{check.checked} records verified" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_outside_a_transaction_reads_one_snapshot(client):
+    """As in production: the task runs after the request's commit, in its own transaction
+    (REPEATABLE READ on PostgreSQL), and finds the chain intact."""
+    from tests.feedback.factories import build_test_world
+
+    build_test_world()
+    case_in(Status.RESOLVED)
+    client.force_login(user("auditor"))
+    client.post(CHECK)
+    check = ChainCheck.objects.get()
+    assert (check.state, check.intact) == ("done", True)
+    assert check.checked == check.head_seq_at_start + 1
