@@ -304,7 +304,9 @@ def test_the_duplicates_citizen_follows_the_surviving_case_after_the_pin(client)
         description="The other citizen wrote this.",
     ).case
     officer = actor("officer")
-    workflow.add_information(other, by=workflow.citizen_of(other), body="A message from the other citizen.")
+    workflow.add_information(
+        other, by=workflow.citizen_of(other), body="A message from the other citizen."
+    )
     submission = submit_case()
     copy = workflow.merge(submission.case, by=officer, into=other)
     workflow.reply(other, by=officer, body="Engineers come on Monday.", visibility="public")
