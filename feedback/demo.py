@@ -1032,7 +1032,8 @@ def meter_photo() -> bytes:
         draw.rectangle((left, 126, left + 24, 154), outline=(90, 90, 90))
         draw.text((left + 8, 133), digit, fill=colour)
     for centre, angle in (((190, 230), (210, 210)), ((290, 230), (300, 252))):
-        draw.ellipse((centre[0] - 24, centre[1] - 24, centre[0] + 24, centre[1] + 24), width=2)
+        box = (centre[0] - 24, centre[1] - 24, centre[0] + 24, centre[1] + 24)
+        draw.ellipse(box, outline=(60, 60, 60), width=2)
         draw.line((centre, angle), fill=(200, 30, 30), width=3)
     draw.text((205, 80), "m3  DN15", fill=(30, 30, 30))
     buffer = io.BytesIO()
