@@ -14,6 +14,7 @@ from django.utils import timezone
 from feedback import demo, sla, sms
 from feedback.audit import verify_chain
 from feedback.models import Case
+from feedback.reports.figures import compute_figures
 from tests.feedback.factories import submit_case, user, water_service
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +166,9 @@ def test_workspace_demo_gives_every_role_work_waiting(demo_content):
     merged = Case.objects.get(idempotency_key="demo:duplicate-burst-main-again")
     assert merged.status == Status.REJECTED
     assert merged.duplicate_of.idempotency_key == "demo:duplicate-burst-main"
+    dawasa = merged.institution
+    week = (timezone.localdate(now) - timedelta(days=7), timezone.localdate(now))
+    assert compute_figures(dawasa, *week, subunits=True, now=now).merged == 1  # reports count it
     # Canned responses in both languages for the water utility and its ministry.
     for code in ("111", "11"):
         kept = CannedResponse.objects.filter(institution__short_code=code, is_active=True)
