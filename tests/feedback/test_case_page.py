@@ -78,7 +78,7 @@ def test_officer_sees_the_case_story_and_only_the_actions_open_to_them(client):
     html = client.get(url(case)).content.decode()
     assert case.description in html
     assert "Acknowledge" in html and "Reject" in html
-    assert "Resolve with a response" not in html  # not from "submitted"
+    assert "Resolve with a response" in html  # in one step, from "submitted" too
     assert "Assign to an officer" not in html  # leads assign, officers do not
 
 
@@ -113,12 +113,7 @@ def test_duplicate_reference_with_a_typo_is_caught(client):
     wrong = case.reference[:-1] + str((int(case.reference[-1]) + 1) % 10)
     response = client.post(
         url(case),
-        {
-            "action": "reject",
-            "reject-reason": "duplicate",
-            "reject-duplicate_of": wrong,
-            "reject-explanation": "x",
-        },
+        {"action": "merge", "merge-into": wrong},
     )
     assert response.status_code == 400
     assert "This number has a typo" in response.content.decode()
@@ -512,13 +507,7 @@ def test_overdue_and_due_soon_are_marked_on_the_page(client):
 def test_merged_cases_link_both_ways(client):
     surviving = case_in(Status.ACKNOWLEDGED)
     duplicate = case_in(Status.SUBMITTED)
-    workflow.reject(
-        duplicate,
-        by=actor("officer"),
-        reason="duplicate",
-        duplicate_of=surviving,
-        explanation="Same leak.",
-    )
+    workflow.merge(duplicate, by=actor("officer"), into=surviving)
     logged_in(client, "officer")
     html = client.get(url(duplicate)).content.decode()
     assert "Merged into case" in html and f'href="{url(surviving)}"' in html

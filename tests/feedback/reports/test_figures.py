@@ -51,6 +51,7 @@ COUNTS = {
     "AND (c.expected_by IS NULL OR c.expected_by < %s))",
     "escalated": "c.escalation_count > 0",
     "referred": "c.referral_count > 0",
+    "merged": "c.duplicate_of_id IS NOT NULL",
     "reopened": "c.reopen_count > 0",
     "appealed": "a.id IS NOT NULL",
     "appeals_upheld": "a.decision = 'upheld'",
