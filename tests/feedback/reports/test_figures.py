@@ -251,6 +251,7 @@ def figures_from_csv(rows: list[dict[str, str]]) -> dict[str, object]:
         "overdue": count(lambda r: r["overdue"] == "yes"),
         "escalated": count(lambda r: int(r["escalations"]) > 0),
         "referred": count(lambda r: int(r["referrals"]) > 0),
+        "merged": count(lambda r: r["merged_into"]),
         "reopened": count(lambda r: int(r["reopenings"]) > 0),
         "appealed": count(lambda r: r["appeal"]),
         "appeals_upheld": count(lambda r: r["appeal"] == "upheld"),
