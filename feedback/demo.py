@@ -647,24 +647,9 @@ def seed_users() -> list[tuple[str, str, str]]:
         institution = Institution.objects.get(short_code=inst_code) if inst_code else None
         profile = assign_role(user, role, institution)
         if role == Role.AGENT and profile.service_point is None:
-            profile.service_point = seed_service_point()
-            profile.save()
+            seed_agent_desk()
         credentials.append((username, DEMO_PASSWORD, str(Role(role).label)))
     return credentials
-
-
-def seed_service_point() -> ServicePoint:
-    """The demo agent's desk: a post office in Ilala, where citizens with no device come."""
-    point, _created = ServicePoint.objects.get_or_create(
-        code="1811",
-        defaults={
-            "name": "Ilala Post Office",
-            "name_sw": "Posta ya Ilala",
-            "location": "Uhuru Street, Ilala",
-            "host": Institution.objects.filter(short_code="1811").first(),
-        },
-    )
-    return point
 
 
 # Demo cases: what citizens typically write, in the language they write it in.
@@ -1163,7 +1148,7 @@ def _seed_workspace_case(spec, users, point, now) -> bool:
     clock = _Clock(rng, _submitted_at(spec["submitted"], service, spec["kind"], now), now)
     channel = spec.get("channel", Channel.WEB)
     at_desk = channel == Channel.SERVICE_POINT
-    extra = {"service_point": point} if at_desk and TAKES_SERVICE_POINT else {}
+    extra = {"service_point": point} if at_desk else {}
     contact = spec.get("contact")
     submission = workflow.submit(
         kind=spec["kind"],
@@ -1194,18 +1179,6 @@ def _seed_workspace_case(spec, users, point, now) -> bool:
     return True
 
 
-def _takes_service_point() -> bool:
-    # Branch `agent` adds intake.submit(service_point=...); before it, the case names none.
-    import inspect
-
-    from feedback import workflow
-
-    return "service_point" in inspect.signature(workflow.submit).parameters
-
-
-TAKES_SERVICE_POINT = _takes_service_point()
-
-
 def seed_workspace(now=None) -> dict:
     """Work waiting for each demo role, through the workflow: canned responses, the agent's
     service point and walk-in cases, the officer's assigned cases (overdue, due soon without
@@ -1228,56 +1201,3 @@ def seed_workspace(now=None) -> dict:
         "canned_responses": responses,
         "service_point": point,
     }
-
-
-def workload(user, now) -> dict[str, int]:
-    """The numbers a demo user's dashboard shows, from the querysets and rules dashboards use
-    (the case scope, open(), overdue(now), feedback.access's appeals and directives queues):
-    printed by seed_demo, so a demonstrator sees at once that every role has work waiting."""
-    from feedback import sla
-    from feedback.access import appeals_for, directives_waiting_for, profile_of, role_of
-    from feedback.models import ANSWER_OWED, Case, PublicOutcome, Status
-
-    cases = Case.objects.visible_to(user)
-    open_cases = cases.open()
-    role = role_of(user)
-    numbers = {"open": open_cases.count(), "overdue": open_cases.overdue(now).count()}
-    if role == Role.SCREENER:
-        return {"in the screening queue": open_cases.screening().count()}
-    if role == Role.AGENT:
-        return {
-            "submitted for citizens": cases.count(),
-            "open": numbers["open"],
-            "waiting for the citizen": cases.filter(status=Status.AWAITING_CITIZEN).count(),
-            "resolved, for the citizen to confirm": cases.filter(status=Status.RESOLVED).count(),
-        }
-    if role not in (Role.OFFICER, Role.LEAD, Role.OVERSIGHT):
-        return numbers
-    institution = profile_of(user).institution
-    soon = sla.add_working_days(now, 2, sla.default_country())
-    directives = directives_waiting_for(user)
-    numbers |= {
-        "assigned to them": open_cases.filter(assigned_to=user).count(),
-        "due within 2 working days": open_cases.filter(
-            status__in=ANSWER_OWED, resolve_due__gte=now, resolve_due__lte=soon
-        ).count(),
-        "escalated to them": open_cases.filter(
-            escalated_to__path__startswith=institution.path
-        ).count(),
-        "unassigned": open_cases.filter(assigned_to=None).count(),
-        "appeals to decide": appeals_for(user).count(),
-        "outcomes awaiting approval": PublicOutcome.objects.filter(
-            state=PublicOutcome.State.DRAFT, case__in=cases
-        ).count(),
-        "directives waiting": directives.count(),
-        "directives overdue": directives.overdue(now).count(),
-    }
-    return {label: n for label, n in numbers.items() if label in DASHBOARD_NUMBERS[role]}
-
-
-_HANDLING = ("open", "overdue", "escalated to them", "directives waiting", "directives overdue")
-DASHBOARD_NUMBERS = {
-    Role.OFFICER: (*_HANDLING, "assigned to them", "due within 2 working days"),
-    Role.LEAD: (*_HANDLING, "unassigned", "appeals to decide", "outcomes awaiting approval"),
-    Role.OVERSIGHT: (*_HANDLING, "appeals to decide"),
-}

@@ -307,7 +307,7 @@ def directive_given(directive) -> None:
 def notify_directive(directive_id: int, attempt: int = 1):
     """The leads of the handling institution (up to the leader's level) and the assigned
     officer hear of a directive by e-mail, in the site language; it also waits in their
-    inbox and on their dashboard (feedback.access.directives_waiting_for)."""
+    inbox and on their dashboard (feedback.workspace.queues)."""
 
     def deliver():
         directive = (

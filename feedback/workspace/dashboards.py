@@ -3,10 +3,9 @@
 from feedback.sla), one aggregate query per panel, so a test calls them without HTTP.
 
 Every number is a link to the inbox (`feedback_case:index`) filtered to exactly the cases it
-counts: `INBOX_FILTERS` names the inbox's filter parameters for each number, and the inbox's
-filters for "due this week", "escalated to me" and "outcome to approve" apply the conditions
-defined here (`due_within` with `week_end`, `escalated_to_me`, `OUTCOME_AWAITING_APPROVAL`),
-so the two cannot drift apart. The oversight dashboard's rows are the
+counts: `INBOX_FILTERS` names the inbox's filter parameters for each number, and both the
+inbox's filters and these counts apply the conditions of feedback.workspace.queues, so the
+two cannot drift apart. The oversight dashboard's rows are the
 reports' figures (feedback.reports.figures.compute_summaries), not counted again here.
 """
 
@@ -16,20 +15,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback import sla
-from feedback.access import EVERYWHERE, SUBTREE, profile_of, role_of
+from feedback.access import EVERYWHERE, profile_of, role_of
 from feedback.models import (
-    ANSWER_OWED,
     OPEN_STATUSES,
     Case,
     Directive,
     Institution,
-    PublicOutcome,
     Role,
     Status,
     overdue_condition,
@@ -37,6 +34,14 @@ from feedback.models import (
 from feedback.reports.figures import Summary, compute_summaries
 from feedback.reports.generation import REPORT_ROLES
 from feedback.reports.periods import last_twelve_months
+from feedback.workspace.queues import (
+    OUTCOME_AWAITING_APPROVAL,
+    appeals_to_decide,
+    awaiting_directive_answer,
+    due_within,
+    escalated_to_me,
+    handled_here,
+)
 
 # "Due this week": a rolling working week, so Friday's dashboard still shows next week's work.
 DUE_WORKING_DAYS = 5
@@ -114,59 +119,8 @@ def week_start(now: datetime) -> datetime:
     return datetime.combine(monday, time.min, tzinfo=timezone.get_default_timezone())
 
 
-def due_within(now: datetime, until: datetime) -> Q:
-    """Open cases not yet overdue whose next deadline (acknowledgement while submitted; the
-    resolution date, or the later date an interim reply promised) falls before `until`."""
-    return Q(status=Status.SUBMITTED, acknowledge_due__gte=now, acknowledge_due__lte=until) | Q(
-        Q(resolve_due__gte=now) | Q(expected_by__gte=now),
-        Q(expected_by__isnull=True) | Q(expected_by__lte=until),
-        status__in=ANSWER_OWED,
-        resolve_due__lte=until,
-    )
-
-
-def escalated_to_level(institution: Institution) -> Q:
-    """Open cases escalated to this institution or to one below it."""
-    return Q(status__in=OPEN_STATUSES, escalated_to__path__startswith=institution.path)
-
-
-def escalated_to_me(user) -> Q:
-    """Open cases escalated to the user's level or below (anywhere, for those who see
-    everything): the inbox's "escalated to me" filter and the dashboard's number."""
-    profile = profile_of(user)
-    if profile is not None and profile.institution is not None:
-        return escalated_to_level(profile.institution)
-    return Q(status__in=OPEN_STATUSES, escalation_level__gt=0)
-
-
-def handled_here(user) -> Q:
-    """Cases the user's level handles now: not those escalated above their institution (still
-    visible to them, but someone else's work). The inbox's default narrowing: the inbox
-    branch has the same rule as feedback.workspace.inbox.handled_here; on merging, import
-    that one here and delete this copy."""
-    profile = profile_of(user)
-    if role_of(user) in SUBTREE and profile is not None and profile.institution is not None:
-        return Q(escalated_to__isnull=True) | Q(
-            escalated_to__path__startswith=profile.institution.path
-        )
-    return Q()
-
-
 def submitted_since(user, start: datetime) -> Q:
     return Q(submitted_by=user, submitted_at__gte=start)
-
-
-def awaiting_directive_answer() -> Q:
-    """Cases with a directive still waiting for its answer."""
-    return Q(Exists(Directive.objects.open().filter(case=OuterRef("pk"))))
-
-
-def appeals_to_decide(institution: Institution) -> Q:
-    """Appeals heard at this institution or below, not decided yet."""
-    return Q(status=Status.APPEALED, appeal__institution__path__startswith=institution.path)
-
-
-OUTCOME_AWAITING_APPROVAL = Q(public_outcome__state=PublicOutcome.State.DRAFT)
 
 
 def _tiles(counts: dict[str, int], urgent: frozenset[str] = frozenset()) -> list[Tile]:
@@ -184,8 +138,6 @@ def workload(user, now: datetime | None = None) -> list[Tile]:
     if role not in WORKLOAD_ROLES:
         return []
     now = now or timezone.now()
-    profile = profile_of(user)
-    level = profile.institution if profile and profile.institution else None
     # What the inbox lists before any filter: open cases handled at this level.
     here = Q(status__in=OPEN_STATUSES) & handled_here(user)
     counts = {
@@ -196,8 +148,7 @@ def workload(user, now: datetime | None = None) -> list[Tile]:
         "directives": Count("pk", filter=here & awaiting_directive_answer()),
     }
     if role in LEADING_ROLES:
-        undecided = appeals_to_decide(level) if level else Q(status=Status.APPEALED)
-        counts["appeals"] = Count("pk", filter=here & undecided)
+        counts["appeals"] = Count("pk", filter=here & appeals_to_decide(user))
         # Resolved cases: the inbox shows them with "show=all", so no narrowing here either.
         counts["outcomes"] = Count("pk", filter=OUTCOME_AWAITING_APPROVAL)
         counts["unassigned"] = Count("pk", filter=here & Q(assigned_to__isnull=True))
@@ -252,6 +203,15 @@ def screening_queue(user) -> Queue | None:
         .aggregate(size=Count("pk"), oldest=Min("submitted_at"))
     )
     return Queue(found["size"], found["oldest"], inbox_url("screening"))
+
+
+def numbers(user, now: datetime | None = None) -> dict[str, int]:
+    """Every number on this user's dashboard by its label (seed_demo prints them)."""
+    found = {tile.label: tile.count for tile in workload(user, now) + agent_numbers(user, now)}
+    queue = screening_queue(user)
+    if queue is not None:
+        found[str(LABELS["screening"])] = queue.size
+    return found
 
 
 # The oversight dashboard ---------------------------------------------------------------

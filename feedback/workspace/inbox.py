@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +35,6 @@ from feedback import references
 from feedback.access import EVERYWHERE, SUBTREE, cases_visible_to, profile_of, role_of
 from feedback.admin_views import RegistryIndexView, RegistryViewSet
 from feedback.models import (
-    Appeal,
     Case,
     CaseEvent,
     Channel,
@@ -54,22 +53,14 @@ from feedback.workflow import (
     refusal,
     staff,
 )
+from feedback.workspace import dashboards, queues
+from feedback.workspace.queues import handled_here
 from feedback.workspace.search import search_cases
 
 logger = logging.getLogger("feedback.access")
 
 # Roles that may download the listing (its declared columns, never personal data).
 EXPORTERS = frozenset({Role.AUDITOR, Role.LEAD, Role.ADMIN})
-
-
-def handled_here(user) -> Q:
-    """Cases the user's part of the tree handles now: for officers, leads and oversight, not
-    those escalated above their institution (still visible, but someone else's work now)."""
-    profile = profile_of(user)
-    if role_of(user) in SUBTREE and profile is not None and profile.institution is not None:
-        path = profile.institution.path
-        return Q(escalated_to__isnull=True) | Q(escalated_to__path__startswith=path)
-    return Q()
 
 
 def default_inbox(cases: QuerySet[Case], user) -> QuerySet[Case]:
@@ -133,8 +124,15 @@ class InboxFilterSet(WagtailFilterSet):
     due_soon = Checkbox(label=_("Due within 2 working days"), method="filter_due_soon")
     mine = Checkbox(label=_("Assigned to me"), method="filter_mine")
     unassigned = Checkbox(label=_("Unassigned"), field_name="assigned_to", lookup_expr="isnull")
+    due_this_week = Checkbox(
+        label=_("Due in the next 5 working days"), method="filter_due_this_week"
+    )
+    escalated_to_me = Checkbox(label=_("Escalated to your level"), method="filter_escalated")
     appeals_to_decide = Checkbox(label=_("Appeals to decide"), method="filter_appeals")
     open_directives = Checkbox(label=_("Open directives"), method="filter_open_directives")
+    outcome_to_approve = Checkbox(
+        label=_("Outcomes awaiting approval"), method="filter_outcome_to_approve"
+    )
 
     class Meta:
         model = Case
@@ -159,23 +157,26 @@ class InboxFilterSet(WagtailFilterSet):
         return queryset.overdue(self.now)
 
     def filter_due_soon(self, queryset, name, value):
-        return queryset.filter(next_due__gte=self.now, next_due__lte=due_soon_limit(self.now))
+        return queryset.filter(queues.due_within(self.now, due_soon_limit(self.now)))
+
+    def filter_due_this_week(self, queryset, name, value):
+        return queryset.filter(queues.due_within(self.now, dashboards.week_end(self.now)))
+
+    def filter_escalated(self, queryset, name, value):
+        return queryset.filter(queues.escalated_to_me(self.request.user))
+
+    def filter_outcome_to_approve(self, queryset, name, value):
+        return queryset.filter(queues.OUTCOME_AWAITING_APPROVAL)
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(assigned_to=self.request.user)
 
     def filter_appeals(self, queryset, name, value):
         """Cases under appeal that the user's level hears and has not decided yet."""
-        appeals = Appeal.objects.filter(decided_at__isnull=True)
-        profile = profile_of(self.request.user)
-        if role_of(self.request.user) not in EVERYWHERE:
-            if profile is None or profile.institution is None:
-                return queryset.none()
-            appeals = appeals.filter(institution__path__startswith=profile.institution.path)
-        return queryset.filter(status=Status.APPEALED, pk__in=appeals.values("case_id"))
+        return queryset.filter(queues.appeals_to_decide(self.request.user))
 
     def filter_open_directives(self, queryset, name, value):
-        return queryset.filter(pk__in=Directive.objects.open().values("case_id"))
+        return queryset.filter(queues.awaiting_directive_answer())
 
 
 @dataclass

@@ -15,7 +15,7 @@ from wagtail.admin.views.home import RecentEditsPanel
 from feedback import workflow
 from feedback.models import Case, Directive, Institution, Role, Status
 from feedback.reports.figures import compute_summaries
-from feedback.workspace import dashboard_hooks, dashboards
+from feedback.workspace import dashboard_hooks, dashboards, queues
 from tests.feedback.factories import (
     InstitutionFactory,
     actor,
@@ -143,7 +143,7 @@ def test_due_this_week_matches_the_cases_the_condition_selects(water_work):
     until = dashboards.week_end(NOW)
     selected = set(
         Case.objects.visible_to(user("officer"))
-        .filter(dashboards.due_within(NOW, until))
+        .filter(queues.due_within(NOW, until))
         .values_list("pk", flat=True)
     )
     assert selected == {water_work["due_soon"].pk, water_work["escalated"].pk}

@@ -77,8 +77,8 @@ def test_demo_outcomes_are_published_and_searchable(demo_content, settings):
 
 
 def _dashboards(now) -> dict[str, dict[str, int]]:
-    """Each role's numbers, computed here from the querysets a dashboard uses (not from
-    demo.workload, which the command prints)."""
+    """Each role's numbers, computed here from plain querysets (not from the dashboards'
+    own functions, which the command prints and tests/feedback/test_dashboards.py checks)."""
     from feedback.models import Appeal, CaseEvent, Directive, PublicOutcome, Status
 
     officer, lead, oversight = user("officer"), user("lead"), user("oversight")
@@ -159,9 +159,8 @@ def test_workspace_demo_gives_every_role_work_waiting(demo_content):
     # The agent works at a service point, and the cases they took down name it.
     point = user("agent").staff_profile.service_point
     assert point is not None and point.code == "1811" and seeded["service_point"] == point
-    if demo.TAKES_SERVICE_POINT:
-        desk = Case.objects.filter(channel="service_point", idempotency_key__startswith="demo:")
-        assert set(desk.values_list("service_point", flat=True)) == {point.pk}
+    desk = Case.objects.filter(channel="service_point", idempotency_key__startswith="demo:")
+    assert set(desk.values_list("service_point", flat=True)) == {point.pk}
     # A pair of duplicates, merged: the duplicate is rejected and names the case that survives.
     merged = Case.objects.get(idempotency_key="demo:duplicate-burst-main-again")
     assert merged.status == Status.REJECTED

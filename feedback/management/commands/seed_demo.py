@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from feedback import demo
 from feedback.models import Case, Institution, Service
+from feedback.workspace import dashboards
 from pages.demo import seed_pages
 
 
@@ -61,5 +62,7 @@ class Command(BaseCommand):
         now = timezone.now()
         users = get_user_model().objects.in_bulk(demo.DASHBOARD_USERS, field_name="username")
         for user in (users[name] for name in demo.DASHBOARD_USERS if name in users):
-            numbers = ", ".join(f"{label} {n}" for label, n in demo.workload(user, now).items())
+            numbers = ", ".join(
+                f"{label} {n}" for label, n in dashboards.numbers(user, now).items()
+            )
             self.stdout.write(f"  {user.username:<10} {numbers}")
