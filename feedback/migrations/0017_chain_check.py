@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('feedback', '0015_workspace'),
+        ('feedback', '0016_next_due'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
