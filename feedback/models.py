@@ -12,10 +12,12 @@ from treebeard.mp_tree import MP_Node
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
 from feedback.reports.models import CaseTiming, ReportGeneration
 from feedback.reports.requests import ReportRequest
+from feedback.workspace.chain_checks import ChainCheck
 
 __all__ = [
     "AuditChainHead",
     "CaseTiming",
+    "ChainCheck",
     "PublishedChainHead",
     "ReportGeneration",
     "ReportRequest",
@@ -274,6 +276,15 @@ ANSWER_OWED = (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED)
 IN_SCREENING = models.Q(institution__depth=1, escalation_level=0)
 
 
+def overdue_condition(now) -> models.Q:
+    """The condition of CaseQuerySet.overdue, for aggregates that count it among others."""
+    return models.Q(status=Status.SUBMITTED, acknowledge_due__lt=now) | models.Q(
+        models.Q(expected_by__isnull=True) | models.Q(expected_by__lt=now),
+        status__in=ANSWER_OWED,
+        resolve_due__lt=now,
+    )
+
+
 class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
         """Every case this user may see: the one rule (feedback.access.case_scope), used by
@@ -296,14 +307,7 @@ class CaseQuerySet(models.QuerySet):
         """Open cases past their deadline (and past any date an interim reply promised); a
         case waiting for the citizen has its clock stopped. The row-level twin of this rule
         is feedback.workflow.is_overdue, checked again under the row lock."""
-        return self.filter(
-            models.Q(status=Status.SUBMITTED, acknowledge_due__lt=now)
-            | models.Q(
-                models.Q(expected_by__isnull=True) | models.Q(expected_by__lt=now),
-                status__in=ANSWER_OWED,
-                resolve_due__lt=now,
-            )
-        )
+        return self.filter(overdue_condition(now))
 
     def publishable(self) -> "CaseQuerySet":
         """Cases whose outcome may ever be public: consented, and never confidential."""

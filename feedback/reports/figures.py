@@ -3,10 +3,11 @@ the PDF, the CSV, the admin dashboards and the public pages all read.
 
 `compute_figures(institution, date_from, date_to, subunits=..., now=...)` returns a frozen
 `Figures`. It runs a fixed number of queries whatever the number of cases (about a dozen:
-one aggregate over the cases, one per breakdown, one for the overdue rule, one for the trend,
-and the percentiles), and never loops over cases in Python. `compute_summaries(institutions,
-...)` gives the figures of that first aggregate for many institutions (each with its
-sub-units) in one grouped query per tree depth: the public ranking reads it.
+one aggregate over the cases, the overdue rule among its counts, one per breakdown, one for
+the trend, and the percentiles), and never loops over cases in Python.
+`compute_summaries(institutions, ...)` gives the figures of that first aggregate for many
+institutions (each with its sub-units) in one grouped query per tree depth: the public ranking
+and the oversight dashboard read it.
 
 The period is [date_from, date_to], whole days in the project's time zone (settings.TIME_ZONE,
 the same zone feedback.sla counts working days in), by the date the case was submitted. The
@@ -58,6 +59,7 @@ from feedback.models import (
     Institution,
     Kind,
     Status,
+    overdue_condition,
 )
 
 MEDIAN = 0.5
@@ -509,6 +511,7 @@ def _totals(now: datetime) -> dict:
         "resolution_due": Count("pk", filter=resolution_due(now)),
         "resolved_within_charter": Count("pk", filter=RES_WITHIN),
         "open": Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        "overdue": Count("pk", filter=overdue_condition(now)),
         "escalated": Count("pk", filter=Q(escalation_count__gt=0)),
         "referred": Count("pk", filter=Q(referral_count__gt=0)),
         "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
@@ -553,8 +556,8 @@ def _with_ratios(totals: dict) -> dict:
 
 @dataclass(frozen=True)
 class Summary:
-    """The figures of Figures that one aggregate pass gives (no percentiles, breakdowns,
-    overdue count or trend), for many institutions at once: compute_summaries."""
+    """The figures of Figures that one aggregate pass gives (no percentiles, breakdowns or
+    trend), for many institutions at once: compute_summaries."""
 
     institution_code: str
     received: int
@@ -567,6 +570,7 @@ class Summary:
     resolved_within_charter: int
     resolved_within_charter_share: Decimal | None
     open: int
+    overdue: int
     escalated: int
     referred: int
     reopened: int
@@ -647,7 +651,6 @@ def compute_figures(
         by_channel=_tallies(_by(cases, "channel"), Channel.choices),
         by_service=_by_service(cases),
         by_subunit=_by_subunit(cases, institution) if subunits else (),
-        overdue=cases.overdue(now).count(),
         trend=_trend(cases, date_from, date_to),
         **_with_ratios(totals),
         **percentiles,

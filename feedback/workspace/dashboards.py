@@ -1,0 +1,294 @@
+"""What each role's dashboard counts, and where each number leads: plain functions over
+`Case.objects.visible_to(user)` and the workflow's own rules (the overdue rule, working days
+from feedback.sla), one aggregate query per panel, so a test calls them without HTTP.
+
+Every number is a link to the inbox (`feedback_case:index`) filtered to exactly the cases it
+counts: `INBOX_FILTERS` names the inbox's filter parameters for each number, and the
+conditions the inbox's filters apply are the ones here (`due_within`, `escalated_to_level`,
+`submitted_since`), so the two cannot drift apart. The oversight dashboard's rows are the
+reports' figures (feedback.reports.figures.compute_summaries), not counted again here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from feedback import sla
+from feedback.access import EVERYWHERE, profile_of, role_of
+from feedback.models import (
+    ANSWER_OWED,
+    OPEN_STATUSES,
+    Case,
+    Directive,
+    Institution,
+    PublicOutcome,
+    Role,
+    Status,
+    overdue_condition,
+)
+from feedback.reports.figures import Summary, compute_summaries
+from feedback.reports.generation import REPORT_ROLES
+from feedback.reports.periods import last_twelve_months
+
+# "Due this week": a rolling working week, so Friday's dashboard still shows next week's work.
+DUE_WORKING_DAYS = 5
+# Roles whose dashboard is an institution's workload (their institution and everything below).
+WORKLOAD_ROLES = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
+# Roles that also decide appeals, approve outcomes and assign cases (the action table's roles).
+LEADING_ROLES = frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
+# The oversight dashboard shows the reports' figures: the same people may see it.
+OVERSIGHT_ROLES = REPORT_ROLES
+
+# The inbox's filter parameters for each number (feedback_case:index, django-filter names).
+INBOX_FILTERS: dict[str, dict[str, str]] = {
+    "open": {"status": "open"},
+    "overdue": {"overdue": "true"},
+    "due_this_week": {"due_this_week": "true"},
+    "escalated_to_me": {"escalated_to_me": "true"},
+    "directives": {"directives": "open"},
+    "appeals": {"appeals": "to_decide"},
+    "outcomes": {"outcome": "draft"},
+    "unassigned": {"unassigned": "true"},
+    "assigned_to_me": {"assigned_to_me": "true"},
+    "awaiting_citizen": {"status": Status.AWAITING_CITIZEN},
+    "submitted_this_week": {"submitted_this_week": "true"},
+    "screening": {"status": "open"},
+}
+
+LABELS = {
+    "open": pgettext_lazy("dashboard: cases still open", "Open"),
+    "overdue": _("Overdue"),
+    "due_this_week": _("Due in the next 5 working days"),
+    "escalated_to_me": _("Escalated to your level"),
+    "directives": _("Directives waiting for an answer"),
+    "appeals": _("Appeals to decide"),
+    "outcomes": _("Outcomes awaiting approval"),
+    "unassigned": _("Unassigned"),
+    "assigned_to_me": _("Assigned to you"),
+    "awaiting_citizen": _("Waiting for the citizen"),
+    "submitted_this_week": _("Submitted by you this week"),
+    "screening": _("Waiting in the screening queue"),
+}
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One number on a dashboard and the inbox listing that shows exactly its cases."""
+
+    key: str
+    count: int
+    url: str
+    urgent: bool = False
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self.key])
+
+
+def inbox_url(key: str) -> str:
+    query = urlencode(INBOX_FILTERS[key])
+    index = reverse("feedback_case:index")
+    return f"{index}?{query}" if query else index
+
+
+def week_end(now: datetime) -> datetime:
+    """The end of the fifth working day after today: the horizon of "due this week"."""
+    return sla.add_working_days(now, DUE_WORKING_DAYS, sla.default_country())
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 of the current week, in the project's time zone."""
+    today = sla.local_date(now)
+    monday = today - timedelta(days=today.weekday())
+    return datetime.combine(monday, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def due_within(now: datetime, until: datetime) -> Q:
+    """Open cases not yet overdue whose next deadline (acknowledgement while submitted; the
+    resolution date, or the later date an interim reply promised) falls before `until`."""
+    return Q(status=Status.SUBMITTED, acknowledge_due__gte=now, acknowledge_due__lte=until) | Q(
+        Q(resolve_due__gte=now) | Q(expected_by__gte=now),
+        Q(expected_by__isnull=True) | Q(expected_by__lte=until),
+        status__in=ANSWER_OWED,
+        resolve_due__lte=until,
+    )
+
+
+def escalated_to_level(institution: Institution) -> Q:
+    """Open cases escalated to this institution or to one below it."""
+    return Q(status__in=OPEN_STATUSES, escalated_to__path__startswith=institution.path)
+
+
+def submitted_since(user, start: datetime) -> Q:
+    return Q(submitted_by=user, submitted_at__gte=start)
+
+
+def awaiting_directive_answer() -> Q:
+    """Cases with a directive still waiting for its answer."""
+    return Q(Exists(Directive.objects.open().filter(case=OuterRef("pk"))))
+
+
+def appeals_to_decide(institution: Institution) -> Q:
+    """Appeals heard at this institution or below, not decided yet."""
+    return Q(status=Status.APPEALED, appeal__institution__path__startswith=institution.path)
+
+
+OUTCOME_AWAITING_APPROVAL = Q(public_outcome__state=PublicOutcome.State.DRAFT)
+
+
+def _tiles(counts: dict[str, int], urgent: frozenset[str] = frozenset()) -> list[Tile]:
+    return [
+        Tile(key, count, inbox_url(key), urgent=key in urgent and count > 0)
+        for key, count in counts.items()
+    ]
+
+
+def workload(user, now: datetime | None = None) -> list[Tile]:
+    """Officers, leads, oversight leaders and administrators: the open work of the cases
+    they may see, in one aggregate query. Leading roles also see appeals, outcomes and the
+    unassigned cases; the escalation count is of their own level and below."""
+    role = role_of(user)
+    if role not in WORKLOAD_ROLES:
+        return []
+    now = now or timezone.now()
+    profile = profile_of(user)
+    level = profile.institution if profile and profile.institution else None
+    is_open = Q(status__in=OPEN_STATUSES)
+    counts = {
+        "open": Count("pk", filter=is_open),
+        "overdue": Count("pk", filter=overdue_condition(now)),
+        "due_this_week": Count("pk", filter=due_within(now, week_end(now))),
+        "directives": Count("pk", filter=is_open & awaiting_directive_answer()),
+    }
+    if level is not None:
+        counts["escalated_to_me"] = Count("pk", filter=escalated_to_level(level))
+    else:  # the administrator: everything escalated anywhere
+        counts["escalated_to_me"] = Count("pk", filter=is_open & Q(escalation_level__gt=0))
+    if role in LEADING_ROLES:
+        undecided = appeals_to_decide(level) if level else Q(status=Status.APPEALED)
+        counts["appeals"] = Count("pk", filter=undecided)
+        counts["outcomes"] = Count("pk", filter=OUTCOME_AWAITING_APPROVAL)
+        counts["unassigned"] = Count("pk", filter=is_open & Q(assigned_to__isnull=True))
+    else:
+        counts["assigned_to_me"] = Count("pk", filter=is_open & Q(assigned_to=user))
+    found = Case.objects.visible_to(user).order_by().aggregate(**counts)
+    order = [key for key in INBOX_FILTERS if key in found]
+    return _tiles({key: found[key] for key in order}, frozenset({"overdue", "directives"}))
+
+
+def agent_numbers(user, now: datetime | None = None) -> list[Tile]:
+    """A service-point agent: what they submitted this week, what is open, what waits for
+    the citizen (whom the agent may need to call back)."""
+    if role_of(user) != Role.AGENT:
+        return []
+    now = now or timezone.now()
+    found = (
+        Case.objects.visible_to(user)
+        .order_by()
+        .aggregate(
+            submitted_this_week=Count("pk", filter=submitted_since(user, week_start(now))),
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            awaiting_citizen=Count("pk", filter=Q(status=Status.AWAITING_CITIZEN)),
+        )
+    )
+    return _tiles(found)
+
+
+@dataclass(frozen=True)
+class Queue:
+    size: int
+    oldest: datetime | None
+    url: str
+
+    @property
+    def oldest_waiting(self) -> timedelta | None:
+        return timezone.now() - self.oldest if self.oldest else None
+
+
+def screening_queue(user) -> Queue | None:
+    """The screening desk: how many cases wait to be routed, and since when the oldest."""
+    if role_of(user) != Role.SCREENER:
+        return None
+    found = (
+        Case.objects.visible_to(user)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by()
+        .aggregate(size=Count("pk"), oldest=Min("submitted_at"))
+    )
+    return Queue(found["size"], found["oldest"], inbox_url("screening"))
+
+
+# The oversight dashboard ---------------------------------------------------------------
+
+
+def may_see_oversight(user) -> bool:
+    return role_of(user) in OVERSIGHT_ROLES
+
+
+def default_institution(user) -> Institution | None:
+    """Where the oversight dashboard starts: the user's own institution, or the top of the
+    tree for those who see everything."""
+    profile = profile_of(user)
+    if profile is not None and profile.institution is not None:
+        return profile.institution
+    return Institution.get_first_root_node() if role_of(user) in EVERYWHERE else None
+
+
+def default_period(today: date) -> tuple[date, date]:
+    return last_twelve_months(today)
+
+
+@dataclass(frozen=True)
+class Row:
+    institution: Institution
+    summary: Summary
+    has_children: bool
+
+
+@dataclass(frozen=True)
+class Oversight:
+    institution: Institution
+    total: Summary
+    rows: list[Row]
+    ancestors: list[Institution]
+
+
+def oversight(
+    institution: Institution, date_from: date, date_to: date, *, now: datetime | None = None
+) -> Oversight:
+    """One row per child institution (each with everything below it) and the institution's
+    own total, from the reports' grouped figures: one query per depth, not one per child."""
+    children = list(institution.get_children().order_by("path"))
+    summaries = compute_summaries([institution, *children], date_from, date_to, now=now)
+    return Oversight(
+        institution=institution,
+        total=summaries[institution.short_code],
+        rows=[Row(child, summaries[child.short_code], child.numchild > 0) for child in children],
+        ancestors=list(institution.get_ancestors()),
+    )
+
+
+@dataclass(frozen=True)
+class GivenDirective:
+    directive: Directive
+    overdue: bool
+
+
+def directives_given_open(user, now: datetime | None = None) -> list[GivenDirective]:
+    """The directives this leader gave that still wait for an answer, the most overdue first."""
+    now = now or timezone.now()
+    rows = (
+        Directive.objects.open()
+        .filter(given_by=user, case__in=Case.objects.visible_to(user))
+        .select_related("case", "case__institution")
+        .order_by("due", "pk")
+    )
+    return [GivenDirective(row, row.due < now) for row in rows]
