@@ -15,7 +15,7 @@ from django.db import transaction
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.dummy import DummyBackend
 
-from feedback.models import CharterTerm, Institution, Kind, Role, Service
+from feedback.models import CharterTerm, Institution, Kind, Role, Service, ServicePoint
 from feedback.roles import assign_role
 
 # (short code, level, English name, Swahili name, acronym, children)
@@ -644,9 +644,26 @@ def seed_users() -> list[tuple[str, str, str]]:
                 last_name=last,
             )
         institution = Institution.objects.get(short_code=inst_code) if inst_code else None
-        assign_role(user, role, institution)
+        profile = assign_role(user, role, institution)
+        if role == Role.AGENT and profile.service_point is None:
+            profile.service_point = seed_service_point()
+            profile.save()
         credentials.append((username, DEMO_PASSWORD, str(Role(role).label)))
     return credentials
+
+
+def seed_service_point() -> ServicePoint:
+    """The demo agent's desk: a post office in Ilala, where citizens with no device come."""
+    point, _created = ServicePoint.objects.get_or_create(
+        code="1811",
+        defaults={
+            "name": "Ilala Post Office",
+            "name_sw": "Posta ya Ilala",
+            "location": "Uhuru Street, Ilala",
+            "host": Institution.objects.filter(short_code="1811").first(),
+        },
+    )
+    return point
 
 
 # Demo cases: what citizens typically write, in the language they write it in.
@@ -853,6 +870,9 @@ def _seed_one_case(index, rng, services, staff, now):
         contact=contact,
         consent_to_publish=index % 7 != 3,
         by=workflow.staff(staff["agent"]) if channel == "service_point" else None,
+        service_point=(
+            staff["agent"].staff_profile.service_point if channel == "service_point" else None
+        ),
         now=clock.time,
     )
     case, citizen = submission.case, submission.actor

@@ -292,3 +292,20 @@ def send_new_pin(case: Case, contact: Contact, pin: str) -> None:
             send_sms(contact.phone, text)
         else:
             send_mail(subject, f"{text}\n\n{tracking_url(case)}", None, [contact.email])
+
+
+def send_receipt(case: Case, phone: str, pin: str) -> None:
+    """Hand a service point's receipt (reference and PIN) to the SMS gateway at once, in the
+    citizen's language: like a new PIN, it is never queued, so no row ever holds the PIN.
+    Raises SMSDeliveryError if the gateway refuses it; the agent then says so on paper."""
+    with translation.override(case.language):
+        text = _(
+            "Mrejesho: %(place)s received your feedback. Reference %(ref)s, PIN %(pin)s. "
+            "Keep both to follow your case at %(url)s or at a service point."
+        ) % {
+            "place": case.institution,
+            "ref": references.format_reference(case.reference),
+            "pin": pin,
+            "url": tracking_url(case),
+        }
+    send_sms(phone, text[:SMS_TEXT_LIMIT])

@@ -16,7 +16,17 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from feedback import notifications, references
-from feedback.models import Case, CaseEvent, Channel, Contact, Institution, NotifyBy, Role, Service
+from feedback.models import (
+    Case,
+    CaseEvent,
+    Channel,
+    Contact,
+    Institution,
+    NotifyBy,
+    Role,
+    Service,
+    ServicePoint,
+)
 from feedback.workflow.actors import Actor, citizen_of
 from feedback.workflow.errors import ActionNotPermitted, MissingInformation
 from feedback.workflow.transitions import record_event, require, set_fresh_deadlines
@@ -128,6 +138,7 @@ def submit(
     contact: ContactDetails | None = None,
     consent_to_publish: bool = False,
     by: Actor | None = None,
+    service_point: ServicePoint | None = None,
     attachments=(),
     idempotency_key: str | None = None,
     now: datetime | None = None,
@@ -136,7 +147,7 @@ def submit(
 
     With an `idempotency_key`, a second submission with the same key on the same channel
     (a double click, a client's retry) makes no new case: it returns the first one, without
-    its PIN, which was given once.
+    its PIN, which was given once. `service_point` is where an agent took it down.
     """
     require(subject, _("Give your feedback a short title."))
     require(description, _("Describe what happened."))
@@ -167,6 +178,7 @@ def submit(
         is_anonymous=contact is None or contact.is_empty(),
         consent_to_publish=consent_to_publish,
         submitted_by=by.user if by is not None and by.kind == "staff" else None,
+        service_point=service_point,
         submitted_at=now or timezone.now(),
         idempotency_key=idempotency_key or None,
     )
