@@ -1,7 +1,11 @@
-"""Language from the URL for the public pages, and no language guessing for the rest."""
+"""Language from the URL for the public pages, no language guessing for the rest, and the
+admin in the language each staff member chose."""
 
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.middleware import locale
 from django.utils import translation
+from wagtail.admin.localization import get_available_admin_languages
 
 # Routes outside i18n_patterns (config/urls.py): a 404 there is final.
 UNPREFIXED = ("/admin/", "/documents/", "/i18n/", "/healthz", "/static/", "/media/")
@@ -20,3 +24,54 @@ class LocaleMiddleware(locale.LocaleMiddleware):
             response.headers.setdefault("Content-Language", translation.get_language())
             return response
         return super().process_response(request, response)
+
+
+class StaffLanguageMiddleware:
+    """The admin in the language a staff member chose in their account, also before they sign in.
+
+    Wagtail itself renders every admin view in the user's `UserProfile.preferred_language`
+    (wagtail.admin.localization.get_localized_response, around the view and its rendering);
+    LocaleMiddleware above only picks the language for requests it does not wrap. This adds:
+    - the choice is remembered in Django's language cookie on the way out of an admin
+      response, so that the login and password-reset pages (no user yet, e.g. after signing
+      out) greet the same person in the same language;
+    - Content-Language names the language the admin page was rendered in.
+    A profile without a preference ("use server language") changes nothing. Placed after
+    AuthenticationMiddleware; Wagtail has already read the profile, so no extra query there.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path_info.startswith("/admin/"):
+            return response
+        language = staff_language(getattr(request, "user", None))
+        if not language:
+            return response
+        response.headers["Content-Language"] = language
+        if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+
+def staff_language(user) -> str:
+    """The admin language `user` chose in their account, or "" (none chosen, or no staff user)."""
+    if user is None or not user.is_authenticated:
+        return ""
+    try:
+        profile = user.wagtail_userprofile
+    except ObjectDoesNotExist:
+        return ""
+    permitted = dict(get_available_admin_languages())
+    return profile.preferred_language if profile.preferred_language in permitted else ""

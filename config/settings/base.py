@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "config.middleware.UnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The admin language a staff member chose: remembered for the login page, named in
+    # Content-Language (Wagtail itself renders each admin view in it).
+    "config.language.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
@@ -160,7 +163,16 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("sw", _("Kiswahili"))]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own catalogue first (it wins where a msgid is in both), then our Swahili of Wagtail's own
+# admin strings: Wagtail ships no Swahili. locale/wagtail/ is kept apart so that
+# `make makemessages --no-obsolete` (which only rewrites locale/) never drops its msgids;
+# scripts/wagtail_catalogue.py refreshes it from the installed Wagtail and counts coverage.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "wagtail"]
+# Staff choose the admin's language in their account (Wagtail's UserProfile.preferred_language):
+# exactly the two the project speaks. Unset, the admin follows the request's language.
+WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("sw", "Kiswahili")]
+# Wagtail's sign-in form, its password label made translatable (Wagtail leaves it unlabelled).
+WAGTAILADMIN_USER_LOGIN_FORM = "feedback.workspace.staff_language_hooks.StaffLoginForm"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Africa/Dar_es_Salaam")
 USE_I18N = True
 USE_TZ = True
