@@ -4,6 +4,7 @@ Every function here is idempotent: it finds what already exists by its natural k
 (short code, service code, username) and only creates what is missing.
 """
 
+import io
 import json
 from contextlib import contextmanager
 from datetime import timedelta
@@ -979,3 +980,306 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
                 _seed_one_case(index, random.Random(index), services, staff, now)
     indexing.sync()  # an engine that is down keeps the queue for the sweep
     return count - existing
+
+
+# The staff workspace's demo: work waiting on every role's dashboard (demo_data/workspace.json).
+# Each case is driven through the workflow by the demo user whose job it is (the lead assigns,
+# the officer answers, the oversight leader gives directives, the citizen closes and appeals),
+# at times set back from now, so overdue and due-soon cases stay so on the day of the demo.
+
+DEMO_KEY = "demo:{}"  # a workspace case's idempotency key: found again on the next run
+WORKSPACE_ACTORS = ("admin", "officer", "lead", "oversight", "agent")
+# The demo users whose dashboards show case work (the editor's shows pages only).
+DASHBOARD_USERS = ("officer", "lead", "oversight", "agent", "screener", "auditor", "admin")
+STEP_KEYS = frozenset({"do", "by", "days_ago", "after_hours"})
+
+
+@cache
+def workspace_data() -> dict:
+    return json.loads((DATA / "workspace.json").read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def seed_canned_responses() -> int:
+    """The replies the water utility and its ministry keep ready, in both languages."""
+    from feedback.models import CannedResponse
+
+    added = 0
+    for code, responses in workspace_data()["canned_responses"].items():
+        institution = Institution.objects.get(short_code=code)
+        for text in responses:
+            _response, created = CannedResponse.objects.get_or_create(
+                institution=institution,
+                title=text["title"],
+                defaults={key: text[key] for key in ("title_sw", "body", "body_sw")},
+            )
+            added += created
+    return added
+
+
+@transaction.atomic
+def seed_agent_desk() -> ServicePoint:
+    """The service point where the demo agent takes down walk-in citizens' feedback."""
+    spec = workspace_data()["service_point"]
+    point, _created = ServicePoint.objects.get_or_create(
+        code=spec["code"],
+        defaults={
+            "name": spec["name"],
+            "name_sw": spec["name_sw"],
+            "location": spec["location"],
+            "host": Institution.objects.get(short_code=spec["host"]),
+        },
+    )
+    profile = get_user_model().objects.get(username=spec["agent"]).staff_profile
+    if profile.service_point_id != point.pk:
+        profile.service_point = point
+        profile.save()
+    return point
+
+
+def meter_photo() -> bytes:
+    """A JPEG a citizen might take of a water meter: a dial with its digits and needles."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 360), (92, 104, 88))  # a concrete meter box
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((90, 30, 390, 330), fill=(40, 70, 130), outline=(20, 20, 20), width=6)
+    draw.ellipse((115, 55, 365, 305), fill=(238, 238, 228))
+    draw.rectangle((160, 120, 320, 160), fill=(25, 25, 25))
+    for position, digit in enumerate("01254"):
+        left = 166 + position * 31
+        colour = (200, 30, 30) if position == 4 else (245, 245, 245)
+        draw.rectangle((left, 126, left + 24, 154), outline=(90, 90, 90))
+        draw.text((left + 8, 133), digit, fill=colour)
+    for centre, angle in (((190, 230), (210, 210)), ((290, 230), (300, 252))):
+        draw.ellipse((centre[0] - 24, centre[1] - 24, centre[0] + 24, centre[1] + 24), width=2)
+        draw.line((centre, angle), fill=(200, 30, 30), width=3)
+    draw.text((205, 80), "m3  DN15", fill=(30, 30, 30))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def payment_receipt_pdf() -> bytes:
+    """A one-page PDF like the payment receipt a citizen scans: a connection fee paid."""
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (595, 420), "white")
+    draw = ImageDraw.Draw(page)
+    lines = [
+        "DAWASA - PAYMENT RECEIPT",
+        "",
+        "Control number:   991 234 567 890",
+        "Service:          New water connection (domestic)",
+        "Amount paid:      TSh 210,500.00",
+        "Paid through:     M-Pesa",
+        "Status:           PAID",
+    ]
+    for row, line in enumerate(lines):
+        draw.text((40, 40 + row * 28), line, fill="black")
+    draw.rectangle((30, 30, 565, 250), outline="black", width=2)
+    buffer = io.BytesIO()
+    page.save(buffer, format="PDF", resolution=72)
+    return buffer.getvalue()
+
+
+ATTACHMENTS = {
+    "meter_photo": ("meter.jpg", meter_photo),
+    "receipt_pdf": ("payment-receipt.pdf", payment_receipt_pdf),
+}
+
+
+def _attachment(kind: str):
+    """Stored through the same checks as a citizen's upload (feedback.attachments)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from feedback.attachments import store_upload, validate_upload
+
+    name, make = ATTACHMENTS[kind]
+    upload = SimpleUploadedFile(name, make())
+    return store_upload(upload, validate_upload(upload))
+
+
+def _service(code: str | None) -> Service | None:
+    if code is None:
+        return None  # no institution named: the screening desk's queue
+    institution, service = code.split("/")
+    return Service.objects.select_related("institution").get(
+        institution__short_code=institution, code=service
+    )
+
+
+def _submitted_at(when: dict, service: Service | None, kind: str, now):
+    """When the citizen wrote: so many days or hours ago, or "due": "soon", as long ago as the
+    charter allows for the resolution deadline to fall on the next working day."""
+    from feedback import sla
+
+    if "hours_ago" in when:
+        return now - timedelta(hours=when["hours_ago"])
+    if "days_ago" in when:
+        return now - timedelta(days=when["days_ago"])
+    country = sla.default_country()
+    resolve_days = service.charter_for(kind)[1]
+    next_day = sla.add_working_days(now, 1, country)
+    latest = now - timedelta(hours=3)
+    for days_back in range(1, 60):
+        earlier = latest - timedelta(days=days_back)
+        if sla.add_working_days(earlier, resolve_days, country) < next_day:
+            return latest - timedelta(days=days_back - 1)
+    return latest
+
+
+def _step_params(step: dict, at, users: dict) -> dict:
+    """The action's parameters as the workflow takes them: users, cases and dates for the
+    names, keys and working days the data file gives."""
+    from feedback import sla
+    from feedback.models import Case
+
+    params = {key: value for key, value in step.items() if key not in STEP_KEYS}
+    if "officer" in params:
+        params["officer"] = users[params["officer"]]
+    if "into" in params:
+        params["into"] = Case.objects.get(idempotency_key=DEMO_KEY.format(params["into"]))
+    if "due_in_working_days" in params:
+        days = params.pop("due_in_working_days")
+        params["due"] = sla.local_date(sla.add_working_days(at, days, sla.default_country()))
+    if "visibility" in params:
+        # `reply` before branch domain took a flag; the workflow keeps the parameter it knows.
+        params["internal"] = params["visibility"] == "internal"
+    return params
+
+
+def _seed_workspace_case(spec, users, point, now, skipped: set) -> bool:
+    """One case of the data file, submitted and taken through its steps; False if it exists."""
+    import random
+    import zlib
+
+    from feedback import workflow
+    from feedback.models import Case, Channel
+
+    key = DEMO_KEY.format(spec["key"])
+    if Case.objects.filter(idempotency_key=key).exists():
+        return False
+    rng = random.Random(zlib.crc32(spec["key"].encode()))
+    service = _service(spec["service"])
+    clock = _Clock(rng, _submitted_at(spec["submitted"], service, spec["kind"], now), now)
+    channel = spec.get("channel", Channel.WEB)
+    at_desk = channel == Channel.SERVICE_POINT
+    extra = {"service_point": point} if at_desk and TAKES_SERVICE_POINT else {}
+    contact = spec.get("contact")
+    submission = workflow.submit(
+        kind=spec["kind"],
+        subject=spec["subject"],
+        description=spec["description"],
+        institution=service.institution if service else None,
+        service=service,
+        channel=channel,
+        language=spec["language"],
+        contact=workflow.ContactDetails(**contact, notify_by="sms") if contact else None,
+        consent_to_publish=spec.get("consent", False),
+        by=workflow.staff(users["agent"]) if at_desk else None,
+        attachments=[_attachment(spec["attachment"])] if "attachment" in spec else (),
+        idempotency_key=key,
+        now=clock.time,
+        **extra,
+    )
+    case, citizen = submission.case, submission.actor
+    for step in spec["steps"]:
+        if step["do"] not in workflow.ACTIONS:
+            skipped.add(step["do"])
+            continue
+        if "days_ago" in step:
+            clock.time = max(clock.time, now - timedelta(days=step["days_ago"]))
+        else:
+            clock.tick(*step.get("after_hours", (2, 30)))
+        by = {"citizen": citizen, "system": workflow.SYSTEM}.get(step["by"])
+        by = by or workflow.staff(users[step["by"]])
+        params = _step_params(step, clock.time, users)
+        case = workflow.perform(step["do"], case, by=by, now=clock.time, **params)
+    return True
+
+
+def _takes_service_point() -> bool:
+    # Branch `agent` adds intake.submit(service_point=...); before it, the case names none.
+    import inspect
+
+    from feedback import workflow
+
+    return "service_point" in inspect.signature(workflow.submit).parameters
+
+
+TAKES_SERVICE_POINT = _takes_service_point()
+
+
+def seed_workspace(now=None) -> dict:
+    """Work waiting for each demo role, through the workflow: canned responses, the agent's
+    service point and walk-in cases, the officer's assigned cases (overdue, due soon without
+    a reply, a photo, a PDF), the lead's unassigned cases, draft outcomes and an appeal, the
+    oversight leader's escalations, appeals and directives, the screening queue and a merged
+    duplicate. Idempotent: each case is found again by its key."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    users = {name: get_user_model().objects.get(username=name) for name in WORKSPACE_ACTORS}
+    responses = seed_canned_responses()
+    point = seed_agent_desk()
+    added, skipped = 0, set()
+    with _notifications_discarded():
+        for spec in workspace_data()["cases"]:
+            with transaction.atomic():
+                added += _seed_workspace_case(spec, users, point, now, skipped)
+    return {
+        "cases": added,
+        "canned_responses": responses,
+        "service_point": point,
+        "skipped_actions": sorted(skipped),
+    }
+
+
+def workload(user, now) -> dict[str, int]:
+    """The numbers a demo user's dashboard shows, from the same querysets and rules (the
+    case scope of feedback.access, overdue(now), open directives, undecided appeals)."""
+    from feedback import sla
+    from feedback.access import profile_of, role_of
+    from feedback.models import Appeal, Case, Directive, PublicOutcome, Status
+
+    cases = Case.objects.visible_to(user)
+    open_cases = cases.open()
+    role = role_of(user)
+    numbers = {"open": open_cases.count(), "overdue": open_cases.overdue(now).count()}
+    if role == Role.SCREENER:
+        return {"in the screening queue": open_cases.screening().count()}
+    if role == Role.AGENT:
+        return {
+            "submitted for citizens": cases.count(),
+            "open": numbers["open"],
+            "waiting for the citizen": cases.filter(status=Status.AWAITING_CITIZEN).count(),
+            "resolved, for the citizen to confirm": cases.filter(status=Status.RESOLVED).count(),
+        }
+    if role not in (Role.OFFICER, Role.LEAD, Role.OVERSIGHT):
+        return numbers
+    institution = profile_of(user).institution
+    soon = sla.add_working_days(now, 2, sla.default_country())
+    numbers["assigned to them"] = open_cases.filter(assigned_to=user).count()
+    numbers["due within 2 working days"] = (
+        open_cases.filter(status__in=[Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED])
+        .filter(resolve_due__gte=now, resolve_due__lte=soon)
+        .count()
+    )
+    numbers["escalated to them"] = open_cases.filter(
+        escalated_to__path__startswith=institution.path
+    ).count()
+    numbers["open directives"] = Directive.objects.open().filter(case__in=cases).count()
+    numbers["unassigned"] = open_cases.filter(assigned_to=None).count()
+    numbers["appeals to decide"] = Appeal.objects.filter(
+        decided_at=None, institution__path__startswith=institution.path
+    ).count()
+    numbers["outcomes awaiting approval"] = PublicOutcome.objects.filter(
+        state=PublicOutcome.State.DRAFT, case__in=cases
+    ).count()
+    if role == Role.OVERSIGHT:
+        numbers["directives given, open"] = Directive.objects.open().filter(given_by=user).count()
+        numbers["directives given, overdue"] = (
+            Directive.objects.overdue(now).filter(given_by=user).count()
+        )
+    return numbers

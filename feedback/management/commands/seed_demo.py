@@ -1,7 +1,9 @@
 """Fill an empty registry with demo content; running it again changes nothing."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from feedback import demo
 from feedback.models import Case, Institution, Service
@@ -35,6 +37,7 @@ class Command(BaseCommand):
         credentials = demo.seed_users()
         pages = seed_pages()
         added = demo.seed_cases()
+        workspace = demo.seed_workspace()
         self.stdout.write(
             f"Demo ready: {Institution.objects.count()} institutions, "
             f"{Service.objects.count()} services, "
@@ -44,3 +47,23 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (log in at http://127.0.0.1:8000/admin/):")
         for username, password, role in credentials:
             self.stdout.write(f"  {username:<10} {password}   {role}")
+        self._report_workspace(workspace)
+
+    def _report_workspace(self, workspace):
+        point = workspace["service_point"]
+        self.stdout.write(
+            f"Service point: {point.name} (code {point.code}), "
+            f"agent: {', '.join(p.user.username for p in point.agents.select_related('user'))}; "
+            f"{workspace['canned_responses']} canned responses and "
+            f"{workspace['cases']} workspace cases new."
+        )
+        if workspace["skipped_actions"]:
+            self.stdout.write(
+                "Not seeded, the workflow has no such action yet: "
+                + ", ".join(workspace["skipped_actions"])
+            )
+        self.stdout.write("Work waiting on each dashboard:")
+        now = timezone.now()
+        for user in get_user_model().objects.filter(username__in=demo.DASHBOARD_USERS):
+            numbers = ", ".join(f"{label} {n}" for label, n in demo.workload(user, now).items())
+            self.stdout.write(f"  {user.username:<10} {numbers}")
