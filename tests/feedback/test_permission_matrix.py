@@ -109,7 +109,8 @@ CAPABILITY_ROLES: dict[str, set[str]] = {
     "edit_pages": {"admin", "editor"},
     "edit_canned_responses": REVIEW,
     "manage_service_points": {"admin"},
-    "submit_for_citizen": {"agent"},
+    # The desk is the agent's; the administrator, who acts everywhere, names a service point.
+    "submit_for_citizen": {"agent", "admin"},
 }
 # Capabilities about one case: probed on the user's own case and on another institution's.
 CASE_CAPABILITIES = {"list", "view", "open_attachment", "reveal_contact", "bulk_assign"}

@@ -35,7 +35,7 @@ from feedback.models import (
     StaffProfile,
     Status,
 )
-from tests.feedback.factories import SubmissionFactory, actor, user
+from tests.feedback.factories import SubmissionFactory, actor, user, water_service
 from tests.feedback.test_accessibility import _axe
 from tests.feedback.test_browser_journey import (  # noqa: F401 (fixtures)
     ARTIFACTS,
@@ -313,12 +313,19 @@ def test_a_day_in_the_workspace(seeded, browser):  # noqa: F811 (fixtures import
     agent.goto(f"{base}{reverse('feedback_service_point_submit')}")
     journey.shot(agent, "10-agent-desk")
     journey.check_axe(agent, "agent-desk")
-    agent.locator("input[name=kind][value=complaint]").check()
-    agent.fill("input[name=subject]", WALK_IN["subject"])
-    agent.fill("textarea[name=description]", WALK_IN["description"])
-    agent.fill("input[name=phone]", "0754 000 222")
-    agent.locator("form button[type=submit]").last.click()
-    agent.get_by_test_id("reference").wait_for()
+    desk = agent.get_by_test_id("desk-form")
+    desk.locator("input[name=kind][value=complaint]").check()
+    desk.locator("select[name=service]").select_option(str(water_service().pk))
+    desk.locator("input[name=subject]").fill(WALK_IN["subject"])
+    desk.locator("textarea[name=description]").fill(WALK_IN["description"])
+    desk.locator("input[name=language][value=sw]").check()
+    desk.locator("input[name=name]").fill("Mwanaidi Hassan")
+    desk.locator("input[name=phone]").fill("0754 000 222")
+    desk.locator("input[name=notify_by][value=sms]").check()
+    desk.locator("input[name=consent_to_publish][value=no]").check()
+    desk.get_by_role("button", name="Send and show the receipt").click()
+    agent.get_by_test_id("receipt").wait_for()
+    journey.shot(agent, "11-agent-receipt")
     reference = agent.get_by_test_id("reference").inner_text().replace(" ", "").strip()
     pin = agent.get_by_test_id("pin").inner_text().strip()
     walk_in = Case.objects.get(reference=reference)
@@ -330,7 +337,7 @@ def test_a_day_in_the_workspace(seeded, browser):  # noqa: F811 (fixtures import
     assert workflow.check_pin(walk_in, pin)
     journey.check_axe(agent, "agent-receipt")
     agent.emulate_media(media="print")
-    journey.shot(agent, "11-agent-receipt-print")
+    journey.shot(agent, "12-agent-receipt-print")
     # Printed, the receipt keeps the reference and the PIN and drops the admin's chrome.
     printed = agent.locator("body").inner_text()
     assert pin in printed and references.format_reference(reference) in printed
@@ -345,7 +352,7 @@ def test_a_day_in_the_workspace(seeded, browser):  # noqa: F811 (fixtures import
     verdict = auditor.locator(".mj-ok, .mj-broken").first
     verdict.wait_for()
     assert verdict.inner_text().strip() == "Intact", auditor.locator("main").inner_text()
-    journey.shot(auditor, "12-auditor-chain-ok")
+    journey.shot(auditor, "13-auditor-chain-ok")
     assert not PersonalDataAccess.objects.exclude(user__isnull=False).exists()
 
     journey.write_axe()
