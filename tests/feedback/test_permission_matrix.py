@@ -36,6 +36,8 @@ from feedback.models import (
     Institution,
     PersonalDataAccess,
     Role,
+    ServicePoint,
+    StaffProfile,
     Status,
 )
 from tests.feedback.factories import PATHS, STEPS, SubmissionFactory, actor, user, water_service
@@ -233,6 +235,11 @@ def _make_case(place: str, status: str, prep: str) -> Case:
 
 def build_world() -> World:
     world = World()
+    # The agent works at a service point (without one, the desk is closed to them).
+    point = ServicePoint.objects.create(
+        name="Ilala Post Office", name_sw="Posta ya Ilala", code="4243", location="Ilala"
+    )
+    StaffProfile.objects.filter(user__username="agent").update(service_point=point)
     wanted = {(S.IN_PROGRESS, "")} | {state_for(name) for name in workflow.ACTIONS}
     wanted |= {(S.SUBMITTED, "")}
     for place in PLACES:
