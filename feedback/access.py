@@ -7,7 +7,15 @@ Every listing, case page, export, attachment download and channel asks here (thr
 
 from django.db.models import Q, QuerySet
 
-from feedback.models import IN_SCREENING, Case, Institution, Role, StaffProfile
+from feedback.models import (
+    IN_SCREENING,
+    Appeal,
+    Case,
+    Directive,
+    Institution,
+    Role,
+    StaffProfile,
+)
 
 # Roles that see every case, whatever institution they belong to.
 EVERYWHERE = frozenset({Role.ADMIN, Role.AUDITOR})
@@ -42,6 +50,18 @@ def covers(user, institution: Institution) -> bool:
     if role not in SUBTREE or profile is None or profile.institution is None:
         return False
     return institution.path.startswith(profile.institution.path)
+
+
+def in_screening(case: Case) -> bool:
+    """The row-level twin of models.IN_SCREENING: routed to the top of the tree, not escalated
+    up to it (the desk's queue)."""
+    return case.institution.depth == 1 and case.escalation_level == 0
+
+
+def screens(user, case: Case) -> bool:
+    """Whether this user is the screening desk and the case is in its queue: the only cases
+    the desk may act on (the workflow asks here, as it asks `covers` for the tree)."""
+    return role_of(user) == Role.SCREENER and in_screening(case)
 
 
 def case_scope(user) -> Q | None:
@@ -79,3 +99,40 @@ def may_reveal_contact(user, case: Case) -> bool:
     if role == Role.AGENT:
         return case.submitted_by_id == user.pk
     return role in REVEALERS and may_see(user, case)
+
+
+def appeals_for(user) -> QuerySet[Case]:
+    """The cases under appeal that this user's level hears (the appeals queue): undecided
+    appeals heard at their institution (an appeal climbs to the next level when its deadline
+    passes); every appeal for admins and auditors. Decided through the workflow
+    (uphold_appeal, dismiss_appeal), whose scope is the appeal's institution."""
+    cases = cases_visible_to(user).filter(status="appealed")
+    role = role_of(user)
+    if role in EVERYWHERE:
+        return cases
+    profile = profile_of(user)
+    if role not in SUBTREE or profile is None or profile.institution is None:
+        return cases.none()
+    heard_here = Appeal.objects.filter(decided_at__isnull=True, institution=profile.institution)
+    return cases.filter(appeal__in=heard_here)
+
+
+def directives_visible_to(user) -> QuerySet[Directive]:
+    """Every directive on a case this user may see."""
+    return Directive.objects.filter(case__in=cases_visible_to(user))
+
+
+def directives_waiting_for(user) -> QuerySet[Directive]:
+    """Open directives this user's institution must answer (on open or closed cases it
+    handles now) or, for a leader, that their level gave and still waits on. Overdue ones
+    are `.overdue(now)` of this: shown, never escalated."""
+    directives = directives_visible_to(user).open()
+    role = role_of(user)
+    if role in EVERYWHERE:
+        return directives
+    profile = profile_of(user)
+    if profile is None or profile.institution is None:
+        return directives.none()
+    if role == Role.OVERSIGHT:
+        return directives.filter(issued_by_institution__path__startswith=profile.institution.path)
+    return directives  # officers and leads: those on the cases of their part of the tree

@@ -20,6 +20,7 @@ from feedback.models import (
     CaseEvent,
     Channel,
     Contact,
+    Directive,
     Institution,
     NotifyBy,
     Role,
@@ -121,6 +122,28 @@ def _messages(case: Case, action: str, body: str) -> str | None:
                 "ref": ref,
                 "decision": Appeal.Decision.DISMISSED.label,
                 "reasons": _short(body),
+            }
+        ),
+        "merge": lambda: (
+            _(
+                "Mrejesho %(ref)s: your case was joined to case %(into)s, which deals with the "
+                "same matter. Follow it with your own reference and PIN: %(url)s"
+            )
+            % {
+                "ref": ref,
+                "into": references.format_reference(case.duplicate_of.reference),
+                "url": tracking_url(case),
+            }
+        ),
+        "close_with_pointer": lambda: (
+            _(
+                "Mrejesho %(ref)s: no public institution in this registry handles this matter. "
+                "Please take it to: %(right_body)s. %(explanation)s"
+            )
+            % {
+                "ref": ref,
+                "right_body": body.split("\n", 1)[0],
+                "explanation": _short(body.split("\n", 1)[-1]),
             }
         ),
         "reply": lambda: (
@@ -272,6 +295,64 @@ def _tell_level_above(case: Case, level: Institution) -> None:
         "date": _date(case.appeal.due if case.status == Status.APPEALED else case.resolve_due),
     }
     send_mail(subject, body, None, recipients)
+
+
+def directive_given(directive) -> None:
+    """Queue the e-mail that tells the institution handling the case of a leader's directive
+    (its feedback leads and the officer assigned), with the change that made it."""
+    enqueue_with_change(notify_directive, directive_id=directive.pk)
+
+
+@task()
+def notify_directive(directive_id: int, attempt: int = 1):
+    """The leads of the handling institution (up to the leader's level) and the assigned
+    officer hear of a directive by e-mail, in the site language; it also waits in their
+    inbox and on their dashboard (feedback.access.directives_waiting_for)."""
+
+    def deliver():
+        directive = (
+            Directive.objects.select_related("case", "issued_by_institution")
+            .filter(pk=directive_id, answered_at__isnull=True)
+            .first()
+        )
+        if directive is None:
+            return  # answered (or gone) before the task ran
+        with translation.override(settings.LANGUAGE_CODE):
+            _tell_of_directive(directive)
+
+    deliver_or_retry(notify_directive, attempt, deliver, directive_id=directive_id)
+
+
+def _tell_of_directive(directive) -> None:
+    case = directive.case
+    handling = case.handling_institution
+    # The feedback leads of the handling institution and of the levels between it and the
+    # leader who gave the directive (a unit often has none of its own).
+    levels = [
+        level
+        for level in [*handling.get_ancestors(), handling]
+        if level.depth > directive.issued_by_institution.depth
+    ]
+    users = StaffProfile.objects.filter(
+        institution__in=levels, role=Role.LEAD, user__is_active=True
+    ).values_list("user__email", flat=True)
+    recipients = {email for email in users if email}
+    if case.assigned_to_id and case.assigned_to.email:
+        recipients.add(case.assigned_to.email)
+    if not recipients:
+        return
+    subject = _("Directive on case %(ref)s") % {"ref": case.reference}
+    body = _(
+        "%(leader)s has given a directive on case %(ref)s (%(subject)s): %(instruction)s "
+        "Answer it on the case page by %(date)s."
+    ) % {
+        "leader": directive.issued_by_institution,
+        "ref": case.reference,
+        "subject": case.subject,
+        "instruction": directive.instruction,
+        "date": _date(directive.due),
+    }
+    send_mail(subject, body, None, sorted(recipients))
 
 
 def pin_recipient(case: Case) -> Contact | None:

@@ -43,3 +43,41 @@ def forget_proven(session, reference: str) -> None:
     proven = dict(session.get(PROVEN_KEY, {}))
     proven.pop(reference, None)
     session[PROVEN_KEY] = proven
+
+
+# A merged case's citizen follows the case it was merged into (feedback.workflow.merge).
+
+
+def surviving_case(case):
+    """The case the citizen of a merged case follows now: the end of its chain of merges
+    (None when the case was not merged)."""
+    from feedback.models import Case
+
+    seen = {case.pk}
+    current = case
+    while current.duplicate_of_id is not None and current.duplicate_of_id not in seen:
+        seen.add(current.duplicate_of_id)
+        current = Case.objects.select_related("institution", "escalated_to").get(
+            pk=current.duplicate_of_id
+        )
+    return None if current.pk == case.pk else current
+
+
+def institution_replies(case):
+    """What the institution told the public on a case, for the citizen of a duplicate: staff
+    and system steps and messages visible to citizens; never the other citizen's own words
+    (their submission, messages, reasons to reopen or appeal, rating), even when an agent
+    typed them, nor any file."""
+    from feedback.models import CaseEvent
+    from feedback.workflow import ACTIONS
+
+    citizens_own = [name for name, action in ACTIONS.items() if "citizen" in action.roles]
+    return (
+        case.events.filter(
+            is_public=True,
+            actor_kind__in=[CaseEvent.ActorKind.STAFF, CaseEvent.ActorKind.SYSTEM],
+            type__in=[CaseEvent.Type.TRANSITION, CaseEvent.Type.STAFF_MESSAGE],
+        )
+        .exclude(action__in=[*citizens_own, "submit"])
+        .only("created_at", "to_status", "from_status", "body", "type", "action")
+    )

@@ -381,6 +381,14 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
         context["appeal"] = Appeal.objects.filter(case=case).select_related("institution").first()
         context["appeal_until"] = workflow.appeal_deadline(case)
         context["has_contact"] = Contact.objects.filter(case=case, erased_at=None).exists()
+        surviving = tracking.surviving_case(case)
+        if surviving is not None:
+            context["merged_into"] = {
+                "case": surviving,
+                "reference": references.format_reference(surviving.reference),
+                "deadline": _public_deadline(surviving),
+                "replies": tracking.institution_replies(surviving),
+            }
     return context
 
 

@@ -130,6 +130,7 @@ class Figures:
     overdue: int
     escalated: int
     referred: int
+    merged: int
     reopened: int
     appealed: int
     appeals_upheld: int
@@ -253,6 +254,14 @@ HEADLINE = [
     ),
     ("escalated", _("Escalated"), _("Cases escalated at least once.")),
     ("referred", _("Referred"), _("Cases referred to another institution at least once.")),
+    (
+        "merged",
+        _("Merged"),
+        _(
+            "Cases merged into another case as duplicates: rejected, their citizen following "
+            "the case that goes on (counted apart from the other rejections)."
+        ),
+    ),
     ("reopened", _("Reopened"), _("Cases the citizen reopened at least once.")),
     ("appealed", _("Appealed"), _("Cases whose outcome the citizen appealed.")),
     (
@@ -514,6 +523,8 @@ def _totals(now: datetime) -> dict:
         "overdue": Count("pk", filter=overdue_condition(now)),
         "escalated": Count("pk", filter=Q(escalation_count__gt=0)),
         "referred": Count("pk", filter=Q(referral_count__gt=0)),
+        # Rejected as a duplicate by a merge (feedback.workflow.merge); an upheld appeal undoes it.
+        "merged": Count("pk", filter=Q(duplicate_of__isnull=False)),
         "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
         "appealed": Count("appeal"),
         "appeals_upheld": Count("appeal", filter=Q(appeal__decision=Appeal.Decision.UPHELD)),
@@ -573,6 +584,7 @@ class Summary:
     overdue: int
     escalated: int
     referred: int
+    merged: int
     reopened: int
     appealed: int
     appeals_upheld: int

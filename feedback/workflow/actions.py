@@ -7,6 +7,7 @@ it (label, verb, button) and the parameters it takes. `refusal` applies all of i
 `allowed_actions` offers exactly what `perform` would accept.
 """
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback import sla
-from feedback.access import covers
+from feedback.access import covers, screens
 from feedback.models import (
+    OPEN_STATUSES,
     Appeal,
     Case,
+    Directive,
     Institution,
     PublicOutcome,
     RejectionReason,
@@ -76,12 +79,24 @@ class Action:
     thanks: str = ""
     # What a form for this action starts with on this case (e.g. the draft being rewritten).
     initial: Callable[[Case], dict] | None = None
+    # The statuses it is taken from itself (None: all its sources). From its other sources
+    # the steps that lead there are taken first, in the same transaction (`implied_steps`).
+    direct_from: frozenset | None = None
+
+    @property
+    def direct_sources(self) -> frozenset:
+        return self.sources if self.direct_from is None else self.direct_from
 
 
 HANDLERS = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
 CITIZEN_SIDE = frozenset({"citizen", Role.AGENT, Role.ADMIN})
 OPEN_ACTIVE = frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED})
 ALL_STATUSES = frozenset(S.values)
+# Every status in which someone still owes the citizen an answer or a decision.
+STILL_OPEN = frozenset(OPEN_STATUSES)
+# A case that may still be merged into another: being worked on, or waiting for the citizen
+# (an appealed case is the level above's to decide).
+MERGEABLE = OPEN_ACTIVE | {S.AWAITING_CITIZEN}
 
 # Roles that act on any case; citizens and agents only on cases bound to them, the rest
 # only within their part of the institution tree.
@@ -162,6 +177,17 @@ def _before_deadline(case, actor, now):
     return None
 
 
+def open_directive(case: Case) -> Directive | None:
+    """The oldest directive on the case still waiting for its answer (read fresh)."""
+    return Directive.objects.open().filter(case_id=case.pk).order_by("given_at", "pk").first()
+
+
+def _directive_waiting(case, actor, now):
+    if open_directive(case) is None:
+        return TransitionNotAllowed(_("No directive on this case is waiting for an answer."))
+    return None
+
+
 # Public outcomes: written by the case's handlers, approved or sent back by a feedback lead,
 # withdrawn by a lead or oversight. Only a consented, non-confidential case is ever published.
 
@@ -234,7 +260,15 @@ def _outcome_response(required=True):
     return Param("response", "text", _("What the institution did"), required=required)
 
 
-REJECTION_CHOICES = tuple(RejectionReason.choices)
+# Merging is the one way to reject a case as a duplicate (it names the surviving case).
+REJECTION_CHOICES = tuple(
+    (value, label) for value, label in RejectionReason.choices if value != RejectionReason.DUPLICATE
+)
+PUBLIC, INTERNAL = "public", "internal"
+REPLY_VISIBILITY = (
+    (PUBLIC, _("Public: the citizen reads it")),
+    (INTERNAL, _("Internal note: only staff read it")),
+)
 SCORES = (
     (5, _("5 - Very satisfied")),
     (4, _("4 - Satisfied")),
@@ -288,13 +322,16 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "resolve",
-            frozenset({S.IN_PROGRESS}),
+            frozenset({S.SUBMITTED, S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED}),
             S.RESOLVED,
             HANDLERS,
             _("resolved"),
             _("resolve"),
             _("Resolve with a response"),
             (Param("response", "text", _("Response the citizen will read")),),
+            # From submitted, acknowledged or reopened in one step: acknowledge and start are
+            # taken on the way, each recorded as its own event (implied_steps).
+            direct_from=frozenset({S.IN_PROGRESS}),
         ),
         Action(
             "close",
@@ -336,11 +373,47 @@ ACTIONS: dict[str, Action] = {
                     choices=REJECTION_CHOICES,
                     missing=_("Choose why the case is rejected."),
                 ),
+                Param("explanation", "text", _("Explanation for the citizen")),
+            ),
+        ),
+        # A duplicate: rejected, pointing to the case that goes on (see transitions.merge).
+        Action(
+            "merge",
+            MERGEABLE,
+            S.REJECTED,
+            frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN}),
+            _("merged into another case"),
+            _("merge"),
+            _("Merge into another case (duplicate)"),
+            (
                 Param(
-                    "duplicate_of",
+                    "into",
                     "case",
-                    _("Reference of the case it duplicates"),
-                    required=False,
+                    _("Reference of the case that goes on"),
+                    help_text=_(
+                        "A case of this institution or one below it. The citizen is told and "
+                        "follows that case from now on."
+                    ),
+                    missing=_("Give the reference of the case this one duplicates."),
+                ),
+            ),
+        ),
+        # The screening desk: a case that is no public institution's business is closed with
+        # a pointer to the body that handles it, told to the citizen in their language.
+        Action(
+            "close_with_pointer",
+            frozenset({S.SUBMITTED, S.ACKNOWLEDGED}),
+            S.REJECTED,
+            frozenset({Role.SCREENER, Role.ADMIN}),
+            _("closed with a pointer to the right body"),
+            _("close with a pointer"),
+            _("Close: point the citizen to the right body"),
+            (
+                Param(
+                    "right_body",
+                    "text",
+                    _("Who handles it"),
+                    help_text=_("For example: the District Land and Housing Tribunal."),
                 ),
                 Param("explanation", "text", _("Explanation for the citizen")),
             ),
@@ -349,7 +422,7 @@ ACTIONS: dict[str, Action] = {
             "refer",
             OPEN_ACTIVE,
             S.SUBMITTED,
-            HANDLERS,
+            HANDLERS | {Role.SCREENER},
             _("referred"),
             _("refer"),
             _("Refer to another institution"),
@@ -472,17 +545,19 @@ ACTIONS: dict[str, Action] = {
             "reply",
             ALL_STATUSES - {S.REJECTED},
             None,
-            HANDLERS,
+            HANDLERS | {Role.SCREENER},
             _("written to"),
             _("write on"),
             _("Write to the citizen"),
             (
                 Param("body", "text", _("Message")),
+                # An explicit choice every time: no default a hurried officer could leave.
                 Param(
-                    "internal",
-                    "flag",
-                    _("Internal note (not shown to the citizen)"),
-                    required=False,
+                    "visibility",
+                    "choice",
+                    _("Who reads it"),
+                    choices=REPLY_VISIBILITY,
+                    missing=_("Choose whether the citizen reads this message or only staff do."),
                 ),
             ),
         ),
@@ -529,6 +604,38 @@ ACTIONS: dict[str, Action] = {
                 Param("confidential", "flag", _("Confidential"), required=False),
                 Param("reason", "text", _("Why")),
             ),
+        ),
+        # A leader's instruction on a case below them, with a date for the answer; it does
+        # not move the case, and an overdue one is shown, not escalated.
+        Action(
+            "give_directive",
+            STILL_OPEN,
+            None,
+            frozenset({Role.OVERSIGHT, Role.ADMIN}),
+            _("given a directive"),
+            _("give a directive on"),
+            _("Give a directive"),
+            (
+                Param("instruction", "text", _("Instruction to the institution")),
+                Param(
+                    "due",
+                    "date",
+                    _("Answer due by"),
+                    help_text=_("A working day after today."),
+                    missing=_("Give the working day by which the institution must answer."),
+                ),
+            ),
+        ),
+        Action(
+            "answer_directive",
+            ALL_STATUSES,
+            None,
+            frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN}),
+            _("given an answer to its directive"),
+            _("answer the directive on"),
+            _("Answer the directive"),
+            (Param("answer", "text", _("Answer to the leader")),),
+            guard=_directive_waiting,
         ),
         Action(
             "write_outcome",
@@ -607,7 +714,44 @@ def _may_act_on(actor: Actor, case: Case, action: Action) -> bool:
         return actor.is_bound_to(case) or (
             case.submitted_by_id is not None and case.submitted_by_id == actor.user.pk
         )
+    if role == Role.SCREENER:
+        return screens(actor.user, case)
     return covers(actor.user, action.scope(case))
+
+
+def _is_step(action: Action) -> bool:
+    """An action that may be taken on the way to another: it moves the case and asks for
+    nothing that must be given."""
+    return action.target is not None and all(not param.required for param in action.params)
+
+
+def implied_steps(
+    name: str, case: Case, actor: Actor, now: datetime | None = None
+) -> list[str] | None:
+    """The shortest list of steps this actor may take, from the case's status, that leads to
+    a status `name` is taken from itself ([] if it already is); None when there is none.
+
+    Read from the table: steps are actions that move the case and need no parameter, each
+    allowed to this actor at the status it is tried from."""
+    action = ACTIONS[name]
+    now = now or timezone.now()
+    paths = {case.status: []}
+    frontier = [case.status]
+    while frontier:
+        following = []
+        for status in frontier:
+            if status in action.direct_sources:
+                return paths[status]
+            there = copy.copy(case)
+            there.status = status
+            for step in ACTIONS.values():
+                if step.name == name or not _is_step(step) or step.target in paths:
+                    continue
+                if refusal(step.name, there, actor, now) is None:
+                    paths[step.target] = [*paths[status], step.name]
+                    following.append(step.target)
+        frontier = following
+    return None
 
 
 def refusal(name: str, case: Case, actor: Actor, now: datetime | None = None):
@@ -624,6 +768,11 @@ def refusal(name: str, case: Case, actor: Actor, now: datetime | None = None):
         if actor.role in ("citizen", Role.AGENT):
             return ActionNotPermitted(_("Give this case's PIN first."))
         return ActionNotPermitted(_("This case is handled by an institution outside your view."))
+    if case.status not in action.direct_sources and implied_steps(name, case, actor, now) is None:
+        return TransitionNotAllowed(
+            _("A case that is “%(status)s” cannot be %(action)s.")
+            % {"status": case.get_status_display(), "action": action.label}
+        )
     if action.guard is not None:
         return action.guard(case, actor, now or timezone.now())
     return None

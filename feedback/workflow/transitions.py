@@ -7,6 +7,7 @@ the deadlines and queues the notifications, all in one transaction: an illegal m
 and changes nothing.
 """
 
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.conf import settings
@@ -14,13 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from feedback import notifications, sla
-from feedback.access import covers, role_of
+from feedback import notifications, references, sla
+from feedback.access import covers, profile_of, role_of
 from feedback.models import (
     Appeal,
     Case,
     CaseEvent,
     Contact,
+    Directive,
     Institution,
     PublicOutcome,
     RejectionReason,
@@ -29,12 +31,24 @@ from feedback.models import (
 )
 from feedback.reports.timings import record_case_timing
 from feedback.scrubbing import scrub
-from feedback.workflow.actions import ACTIONS, outcome_of, refusal
+from feedback.workflow.actions import (
+    ACTIONS,
+    INTERNAL,
+    PUBLIC,
+    implied_steps,
+    open_directive,
+    outcome_of,
+    refusal,
+)
 from feedback.workflow.actors import Actor
 from feedback.workflow.errors import MissingInformation
 from search import indexing
 
 S = Status
+
+# Set while the steps implied by another action are taken: they are recorded like any step,
+# but the citizen is told once, of the action they led to.
+_on_the_way: ContextVar[bool] = ContextVar("on_the_way", default=False)
 
 
 def require(value, message) -> None:
@@ -132,7 +146,7 @@ def transition(
             public=public,
             now=now,
         )
-        if event.is_public:
+        if event.is_public and not _on_the_way.get():
             notifications.case_changed(locked, name, event)
         if was_public or _outcome_is_published(locked):
             indexing.outcome_changed(locked.pk)
@@ -182,8 +196,28 @@ def start(case: Case, *, by: Actor, message: str = "", now=None) -> Case:
     return transition("start", case, by, now, _unchanged, body=message)
 
 
+def take_implied_steps(name: str, case: Case, by: Actor, now: datetime) -> Case:
+    """Inside the caller's transaction, lock the case and take the steps the table says lead
+    to a status `name` is taken from (acknowledge, start...), each its own event and history
+    row; the citizen is not told of them. Returns the case as they left it (still locked)."""
+    locked = locked_case(case)
+    problem = refusal(name, locked, by, now)
+    if problem is not None:
+        raise problem
+    token = _on_the_way.set(True)
+    try:
+        for step in implied_steps(name, locked, by, now) or []:
+            locked = globals()[step](locked, by=by, now=now)  # the step's own function
+    finally:
+        _on_the_way.reset(token)
+    return locked
+
+
 def resolve(case: Case, *, by: Actor, response: str, now=None) -> Case:
+    """Resolve with a response, in one step from any status the table allows: the steps on
+    the way (acknowledge, start) are taken and recorded first, in the same transaction."""
     require(response, _("Write the response the citizen will read."))
+    now = now or timezone.now()
 
     def change(c, now):
         _a, _r, window = charter_days(c)
@@ -191,7 +225,9 @@ def resolve(case: Case, *, by: Actor, response: str, now=None) -> Case:
         c.first_resolved_at = c.first_resolved_at or now
         c.reopen_until = working_days_from(now, window)
 
-    return transition("resolve", case, by, now, change, body=response)
+    with transaction.atomic():
+        case = take_implied_steps("resolve", case, by, now)
+        return transition("resolve", case, by, now, change, body=response)
 
 
 def close(case: Case, *, by: Actor, message: str = "", now=None) -> Case:
@@ -227,27 +263,89 @@ def reopen(case: Case, *, by: Actor, reason: str, now=None) -> Case:
     return transition("reopen", case, by, now, change, body=reason)
 
 
-def reject(
-    case: Case,
-    *,
-    by: Actor,
-    reason: str,
-    explanation: str,
-    duplicate_of: Case | None = None,
-    now=None,
-) -> Case:
-    if reason not in RejectionReason.values:
+def reject(case: Case, *, by: Actor, reason: str, explanation: str, now=None) -> Case:
+    """Out of scope or abusive; a duplicate is merged instead (`merge`)."""
+    if reason not in (RejectionReason.OUT_OF_SCOPE, RejectionReason.ABUSIVE):
         raise MissingInformation(_("Choose why the case is rejected."))
     require(explanation, _("Explain the rejection to the citizen."))
-    if reason == RejectionReason.DUPLICATE and (duplicate_of is None or duplicate_of.pk == case.pk):
-        raise MissingInformation(_("Name the case this one duplicates."))
 
     def change(c, now):
         c.rejection_reason = reason
-        c.duplicate_of = duplicate_of if reason == RejectionReason.DUPLICATE else None
         c.closed_at = now
 
     return transition("reject", case, by, now, change, body=explanation)
+
+
+def merge_refusal(case: Case, into: Case | None) -> MissingInformation | None:
+    """Why `case` may not be merged into `into` (None: it may). The surviving case is another
+    case, still going (not rejected, closed or itself merged), of the institution that
+    handles this one or of one below it."""
+    if into is None:
+        return MissingInformation(_("Give the reference of the case this one duplicates."))
+    if into.pk == case.pk:
+        return MissingInformation(_("A case cannot be merged into itself."))
+    if into.status in (S.REJECTED, S.CLOSED) or into.duplicate_of_id is not None:
+        return MissingInformation(
+            _("Case %(ref)s is closed, rejected or merged itself: merge into a case that goes on.")
+            % {"ref": references.format_reference(into.reference)}
+        )
+    handling = case.handling_institution
+    if not into.institution.path.startswith(handling.path):
+        return MissingInformation(
+            _(
+                "Case %(ref)s belongs to another institution: merge only into a case of "
+                "%(place)s or of an institution below it."
+            )
+            % {"ref": references.format_reference(into.reference), "place": handling}
+        )
+    return None
+
+
+def merge(case: Case, *, by: Actor, into: Case | None = None, now=None) -> Case:
+    """The case duplicates another: it is rejected as a duplicate pointing to the surviving
+    case, whose progress its citizen follows from then on. Both rows are locked (in id order,
+    so two merges crossing each other cannot deadlock) and the surviving one checked under
+    its lock."""
+    problem = merge_refusal(case, into)
+    if problem is not None:
+        raise problem
+    now = now or timezone.now()
+    with transaction.atomic():
+        list(Case.objects.select_for_update().filter(pk__in=[case.pk, into.pk]).order_by("pk"))
+        surviving = Case.objects.select_related("institution").get(pk=into.pk)
+        reference = references.format_reference(surviving.reference)
+
+        def change(c, now):
+            problem = merge_refusal(c, surviving)
+            if problem is not None:
+                raise problem
+            c.rejection_reason = RejectionReason.DUPLICATE
+            c.duplicate_of = surviving
+            c.closed_at = now
+            c.paused_at = None
+            c.expected_by = None
+
+        return transition("merge", case, by, now, change, body=reference)
+
+
+def close_with_pointer(
+    case: Case, *, by: Actor, right_body: str, explanation: str, now=None
+) -> Case:
+    """The screening desk closes a case that is no public institution's business, telling the
+    citizen (in their language) which body handles it: rejected as out of scope."""
+    require(right_body, _("Say which body handles this matter."))
+    require(explanation, _("Explain to the citizen why it goes there."))
+    # One line naming the body, then the explanation: the event keeps both, as the citizen
+    # reads them.
+    right_body, explanation = " ".join(right_body.split()), explanation.strip()
+
+    def change(c, now):
+        c.rejection_reason = RejectionReason.OUT_OF_SCOPE
+        c.closed_at = now
+
+    return transition(
+        "close_with_pointer", case, by, now, change, body=f"{right_body}\n{explanation}"
+    )
 
 
 def refer(case: Case, *, by: Actor, to: Institution | None, reason: str, now=None) -> Case:
@@ -413,9 +511,15 @@ def escalate_appeal(case: Case, *, by: Actor, reason: str, now=None) -> Case:
     return transition("escalate_appeal", case, by, now, change, body=reason)
 
 
-def reply(case: Case, *, by: Actor, body: str, internal: bool = False, now=None) -> Case:
-    """A staff message to the citizen (or an internal note); the status stays."""
+def reply(case: Case, *, by: Actor, body: str, visibility: str = "", now=None) -> Case:
+    """A staff message to the citizen, or an internal note, as the writer chose (there is
+    no default: leaving it out is refused); the status stays."""
     require(body, _("Write a message."))
+    if visibility not in (PUBLIC, INTERNAL):
+        raise MissingInformation(
+            _("Choose whether the citizen reads this message or only staff do.")
+        )
+    internal = visibility == INTERNAL
     return transition(
         "reply",
         case,
@@ -475,6 +579,81 @@ def set_confidential(
             _withdraw(outcome, by, f"set_confidential: {reason}", now)
 
     return transition("set_confidential", case, by, now, change, body=reason, public=False)
+
+
+# Directives: a leader's instruction and the institution's answer. Internal events (the
+# citizen is not told); the directive row keeps its own chained history.
+
+
+def _directive_level(user) -> Institution:
+    """The level a directive is given from: the leader's institution (the root for admin)."""
+    profile = profile_of(user)
+    if profile is not None and profile.institution is not None:
+        return profile.institution
+    return Institution.get_first_root_node()
+
+
+def give_directive(case: Case, *, by: Actor, instruction: str, due=None, now=None) -> Case:
+    """An oversight leader's instruction on a case, to be answered by a working day after
+    today. It does not move the case; an overdue directive is shown, not escalated."""
+    require(instruction, _("Write the instruction."))
+    now = now or timezone.now()
+    if due is None:
+        raise MissingInformation(_("Give the working day by which the institution must answer."))
+    if due <= sla.local_date(now) or not sla.is_working_day(due, sla.default_country()):
+        raise MissingInformation(_("The answer must be due on a working day after today."))
+    instruction = instruction.strip()
+
+    def change(c, now):
+        directive = Directive(
+            case=c,
+            issued_by_institution=_directive_level(by.user),
+            given_by=by.user,
+            given_at=now,
+            instruction=instruction,
+            due=sla.end_of_day(due),
+        )
+        directive._history_user = by.user
+        directive._change_reason = "give_directive"
+        directive.save()
+        notifications.directive_given(directive)
+
+    return transition(
+        "give_directive",
+        case,
+        by,
+        now,
+        change,
+        body=instruction,
+        public=False,
+        event_type=CaseEvent.Type.NOTE,
+    )
+
+
+def answer_directive(case: Case, *, by: Actor, answer: str, now=None) -> Case:
+    """The institution's answer to the oldest directive still waiting on the case."""
+    require(answer, _("Write the answer."))
+    answer = answer.strip()
+
+    def change(c, now):
+        directive = open_directive(c)  # under the case's row lock: no one else answers it
+        directive.answer = answer
+        directive.answered_by = by.user
+        directive.answered_at = now
+        directive._history_user = by.user
+        directive._change_reason = "answer_directive"
+        directive.save()
+
+    return transition(
+        "answer_directive",
+        case,
+        by,
+        now,
+        change,
+        body=answer,
+        public=False,
+        event_type=CaseEvent.Type.NOTE,
+    )
 
 
 # Public outcomes. Their events are internal: the citizen consented once, when submitting,

@@ -38,16 +38,11 @@ def test_reopening_keeps_the_first_resolution():
     assert case.first_resolved_at == first and case.resolved_at > first
 
 
-def test_upholding_an_appeal_against_a_duplicate_rejection_clears_what_no_longer_holds():
+def test_upholding_an_appeal_against_a_merge_clears_what_no_longer_holds():
     original = submit_case().case
     case = submit_case().case
-    case = workflow.reject(
-        case,
-        by=actor("admin"),
-        reason="duplicate",
-        explanation="Same as the other one.",
-        duplicate_of=original,
-    )
+    case = workflow.merge(case, by=actor("admin"), into=original)
+    assert (case.rejection_reason, case.duplicate_of) == ("duplicate", original)
     case = workflow.appeal(case, by=workflow.citizen_of(case), reason="It is not the same.")
     case = workflow.uphold_appeal(case, by=actor("admin"), response="Indeed different.")
     case.refresh_from_db()

@@ -359,11 +359,11 @@ def test_index_hook_on_publish_edit_withdraw_and_later_transitions(index_hook):
     index_hook.assert_called_once_with(case.pk)
     case = workflow.close(case, by=workflow.citizen_of(case))
     assert index_hook.call_count == 2
-    workflow.perform("reply", case, by=actor("officer"), body="Thank you.")
+    workflow.perform("reply", case, by=actor("officer"), body="Thank you.", visibility="public")
     assert index_hook.call_count == 3
     workflow.perform("withdraw_outcome", case, by=actor("lead"), reason="Wrong.")
     assert index_hook.call_count == 4
-    workflow.perform("reply", case, by=actor("officer"), body="Again.")
+    workflow.perform("reply", case, by=actor("officer"), body="Again.", visibility="public")
     assert index_hook.call_count == 4  # nothing public any more
     assert {call.args for call in index_hook.call_args_list} == {(case.pk,)}
 
@@ -386,7 +386,7 @@ def test_index_hook_on_contact_erasure(index_hook):
 
 def test_no_index_hook_for_a_case_without_a_public_outcome(index_hook):
     case = publishable()
-    workflow.perform("reply", case, by=actor("officer"), body="Thank you.")
+    workflow.perform("reply", case, by=actor("officer"), body="Thank you.", visibility="public")
     privacy.erase_contact(case, reason="Asked", by_citizen=True)
     index_hook.assert_not_called()
 

@@ -54,12 +54,7 @@ def test_duplicate_reference_with_a_typo_is_caught(client):
     wrong = case.reference[:-1] + str((int(case.reference[-1]) + 1) % 10)
     response = client.post(
         url(case),
-        {
-            "action": "reject",
-            "reject-reason": "duplicate",
-            "reject-duplicate_of": wrong,
-            "reject-explanation": "x",
-        },
+        {"action": "merge", "merge-into": wrong},
     )
     assert response.status_code == 400
     assert "This number has a typo" in response.content.decode()

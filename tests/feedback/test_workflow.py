@@ -142,13 +142,11 @@ def test_referral_to_the_same_institution_is_refused():
 
 
 @pytest.mark.parametrize(
-    ("reason", "explanation", "duplicate"),
-    [("", "Explained", False), ("out_of_scope", "  ", False), ("duplicate", "Same issue", False)],
-    ids=["no-reason", "no-explanation", "duplicate-without-original"],
+    ("reason", "explanation"),
+    [("", "Explained"), ("out_of_scope", "  "), ("duplicate", "Same issue")],
+    ids=["no-reason", "no-explanation", "duplicate-is-a-merge-now"],
 )
-def test_rejection_needs_a_reason_an_explanation_and_for_duplicates_the_original(
-    reason, explanation, duplicate
-):
+def test_rejection_needs_a_reason_and_an_explanation(reason, explanation):
     case = case_in(Status.SUBMITTED)
     with pytest.raises(workflow.MissingInformation):
         workflow.reject(case, by=actor("officer"), reason=reason, explanation=explanation)
@@ -156,13 +154,10 @@ def test_rejection_needs_a_reason_an_explanation_and_for_duplicates_the_original
     assert case.status == Status.SUBMITTED
 
 
-def test_duplicate_rejection_points_to_the_surviving_case():
-    original = case_in(Status.ACKNOWLEDGED)
-    copy = case_in(Status.SUBMITTED)
-    copy = workflow.reject(
-        copy, by=actor("lead"), reason="duplicate", explanation="Same bill", duplicate_of=original
-    )
-    assert copy.duplicate_of == original and copy.status == Status.REJECTED
+def test_reject_offers_out_of_scope_and_abusive_only():
+    (reason,) = [p for p in workflow.ACTIONS["reject"].params if p.name == "reason"]
+    assert [value for value, _label in reason.choices] == ["out_of_scope", "abusive"]
+    assert "duplicate_of" not in {p.name for p in workflow.ACTIONS["reject"].params}
 
 
 def test_assignment_only_to_an_officer_who_can_see_the_case():
@@ -213,10 +208,25 @@ def test_auditor_may_not_submit_for_a_citizen():
 
 def test_staff_reply_is_public_and_internal_note_is_not():
     case = case_in(Status.IN_PROGRESS)
-    workflow.reply(case, by=actor("officer"), body="We are checking.")
-    workflow.reply(case, by=actor("officer"), body="Suspect meter fraud.", internal=True)
+    workflow.reply(case, by=actor("officer"), body="We are checking.", visibility="public")
+    workflow.reply(case, by=actor("officer"), body="Suspect meter fraud.", visibility="internal")
     public = list(case.events.filter(is_public=True).values_list("body", flat=True))
     assert "We are checking." in public and "Suspect meter fraud." not in public
+    note = case.events.get(body="Suspect meter fraud.")
+    assert note.type == CaseEvent.Type.NOTE
+
+
+@pytest.mark.parametrize("visibility", ["", None, "Internal", "yes"])
+def test_a_reply_without_an_explicit_visibility_is_refused(visibility):
+    case = case_in(Status.IN_PROGRESS)
+    with pytest.raises(workflow.MissingInformation) as refused:
+        workflow.perform(
+            "reply", case, by=actor("officer"), body="Checking.", visibility=visibility
+        )
+    assert "only staff" in str(refused.value.message)
+    with pytest.raises(workflow.MissingInformation):
+        workflow.perform("reply", case, by=actor("officer"), body="Checking.")
+    assert not case.events.filter(body="Checking.").exists()
 
 
 def _interim(case, days_after_deadline=10, now=None):

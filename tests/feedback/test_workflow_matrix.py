@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from feedback import workflow
-from feedback.models import Case, CaseEvent, Institution, PublicOutcome, Role, Status
+from feedback import sla, workflow
+from feedback.models import Case, CaseEvent, Directive, Institution, PublicOutcome, Role, Status
 from tests.feedback.factories import CaseFactory, make_staff, user
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,17 @@ EXPECTED = {
     "request_information": ("acknowledged in_progress reopened", "officer lead oversight admin"),
     "receive_information": ("awaiting_citizen", "officer lead admin"),
     "start": ("acknowledged reopened", "officer lead oversight admin"),
-    "resolve": ("in_progress", "officer lead oversight admin"),
+    "resolve": (
+        "submitted acknowledged in_progress reopened",
+        "officer lead oversight admin",
+    ),
     "close": ("resolved", "citizen agent system lead admin"),
     "reopen": ("resolved", "citizen agent admin"),
     "reject": ("submitted acknowledged", "officer lead oversight admin"),
-    "refer": ("submitted acknowledged in_progress reopened", "officer lead oversight admin"),
+    "refer": (
+        "submitted acknowledged in_progress reopened",
+        "officer lead oversight admin screener",
+    ),
     "escalate": ("submitted acknowledged in_progress reopened", "system lead oversight admin"),
     "assign": (
         "submitted acknowledged awaiting_citizen in_progress reopened",
@@ -42,7 +48,21 @@ EXPECTED = {
     "escalate_appeal": ("appealed", "system oversight admin"),
     "reply": (
         "submitted acknowledged awaiting_citizen in_progress resolved closed reopened appealed",
-        "officer lead oversight admin",
+        "officer lead oversight admin screener",
+    ),
+    "merge": (
+        "submitted acknowledged awaiting_citizen in_progress reopened",
+        "officer lead admin",
+    ),
+    "close_with_pointer": ("submitted acknowledged", "screener admin"),
+    "give_directive": (
+        "submitted acknowledged awaiting_citizen in_progress reopened appealed",
+        "oversight admin",
+    ),
+    "answer_directive": (
+        "submitted acknowledged awaiting_citizen in_progress resolved closed reopened rejected "
+        "appealed",
+        "officer lead admin",
     ),
     "add_information": (
         "submitted acknowledged awaiting_citizen in_progress resolved reopened appealed",
@@ -74,11 +94,23 @@ OUTCOME_BEFORE = {
     "send_back_outcome": "draft",
     "withdraw_outcome": "published",
 }
+# Likewise, answering a directive needs one waiting on the case.
+DIRECTIVE_BEFORE = {"answer_directive"}
+SURVIVOR = "The case a duplicate is merged into"
+
+
+@pytest.fixture(autouse=True)
+def survivor():
+    """The open case of the same institution that `merge` merges into."""
+    return CaseFactory(status=Status.IN_PROGRESS, subject=SURVIVOR)
+
+
 # Actors who may never act on this case, whatever the table's roles say.
 STRANGERS = [
     "stranger",  # a citizen proved for another case
     "stray_agent",  # an agent who neither submitted the case nor was given its PIN
     "outsider",  # an officer of another institution
+    "screener",  # the screening desk, on a case that is not in its queue
 ]
 ROLES = [
     "citizen",
@@ -129,6 +161,11 @@ def _params(action, case):
         return {"officer": _officer_for(case)}
     if action == "refer":
         return {"to": Institution.objects.get(short_code="121"), "reason": "Insurance."}
+    if action == "merge":
+        return {"into": Case.objects.get(subject=SURVIVOR)}
+    if action == "give_directive":
+        due = sla.add_working_days(timezone.now(), 3, sla.default_country())
+        return {"instruction": "Report by Friday.", "due": sla.local_date(due)}
     if action == "interim_reply":
         due = timezone.localtime(case.resolve_due or timezone.now())
         return {
@@ -149,7 +186,7 @@ def _params(action, case):
         "uphold_appeal": {"response": "The meter was never read."},
         "dismiss_appeal": {"response": "The bill was right."},
         "escalate_appeal": {"reason": "Too slow."},
-        "reply": {"body": "We are on it."},
+        "reply": {"body": "We are on it.", "visibility": "public"},
         "add_information": {"body": "Meter 42."},
         "rate": {"score": 4, "comment": "Quick"},
         "set_confidential": {"reason": "Names a minor.", "confidential": True},
@@ -157,11 +194,25 @@ def _params(action, case):
         "approve_outcome": {},
         "send_back_outcome": {"note": "Say which month."},
         "withdraw_outcome": {"reason": "Wrong case."},
+        "close_with_pointer": {
+            "right_body": "the District Land and Housing Tribunal",
+            "explanation": "A land dispute between neighbours.",
+        },
+        "answer_directive": {"answer": "Done on Tuesday."},
     }[action]
 
 
 def _prepare(action, case):
-    """The outcome the action needs, if any (inside the caller's transaction)."""
+    """The outcome or directive the action needs, if any (inside the caller's transaction)."""
+    if action in DIRECTIVE_BEFORE:
+        Directive.objects.create(
+            case=case,
+            issued_by_institution=Institution.objects.get(short_code="11"),
+            given_by=user("oversight"),
+            given_at=timezone.now(),
+            instruction="Report by Friday.",
+            due=timezone.now() + timedelta(days=3),
+        )
     state = OUTCOME_BEFORE.get(action)
     if state is not None:
         PublicOutcome.objects.update_or_create(
@@ -209,6 +260,7 @@ def _snapshot(case):
         CaseEvent.objects.filter(case=case).count(),
         fresh.history.count(),
         PublicOutcome.history.filter(case_id=case.pk).count(),
+        list(Directive.objects.filter(case=case).values_list("answered_at", flat=True)),
     )
 
 
@@ -230,6 +282,7 @@ def _attempt(action, case, by, now):
         pass
     assert _snapshot(case) == pristine, f"{action} by {by} left a change after rollback"
     assert not PublicOutcome.objects.filter(case=case).exists(), f"{action} left an outcome"
+    assert not Directive.objects.filter(case=case).exists(), f"{action} left a directive"
     return outcome, before
 
 
@@ -283,7 +336,7 @@ def _outcome(action, case, by, now, offered):
     An outcome action is asked about with its outcome in place."""
     try:
         with transaction.atomic():
-            if action in OUTCOME_BEFORE:
+            if action in OUTCOME_BEFORE or action in DIRECTIVE_BEFORE:
                 _prepare(action, case)
                 offered = workflow.allowed_actions(case, by, now)
             try:
@@ -310,7 +363,7 @@ def test_allowed_actions_holds_an_action_exactly_when_performing_it_succeeds(sta
                 assert was_offered == (error is None), (
                     f"{action} by {role} at {now}: offered={was_offered}, refused={error}"
                 )
-                if error is not None and action not in OUTCOME_BEFORE:
+                if error is not None and action not in {*OUTCOME_BEFORE, *DIRECTIVE_BEFORE}:
                     assert type(error) is type(workflow.refusal(action, case, by, now))
                 tried += 1
     assert tried >= len(ROLES) * len(actions)

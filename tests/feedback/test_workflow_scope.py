@@ -27,7 +27,7 @@ def _escalated_to_the_ministry(status=Status.IN_PROGRESS):
         ("resolve", {"response": "Done."}),
         ("reject", {"reason": "out_of_scope", "explanation": "Not ours."}),
         ("refer", {"to": "121", "reason": "Insurance."}),
-        ("reply", {"body": "We are looking."}),
+        ("reply", {"body": "We are looking.", "visibility": "public"}),
         ("request_information", {"question": "Meter?"}),
     ],
 )

@@ -71,7 +71,9 @@ def test_the_check_finds_a_tampered_row_and_the_rebuild_repairs_it(seeded):
 def test_an_action_that_changes_no_timing_costs_no_query_for_it():
     case = water(at(11, 2))
     with CaptureQueriesContext(connection) as queries:
-        workflow.reply(case, by=actor("admin"), body="We are on it.", now=at(11, 2, 10))
+        workflow.reply(
+            case, by=actor("admin"), body="We are on it.", visibility="public", now=at(11, 2, 10)
+        )
     assert not any("casetiming" in q["sql"].lower() for q in queries.captured_queries)
 
 
