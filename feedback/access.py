@@ -23,6 +23,9 @@ EVERYWHERE = frozenset({Role.ADMIN, Role.AUDITOR})
 SUBTREE = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT})
 # Roles that may reveal a citizen's masked contact details (each reveal is recorded).
 REVEALERS = frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN, Role.AUDITOR})
+# Roles that keep an institution's canned responses; officers of the institution read them.
+CANNED_KEEPERS = frozenset({Role.LEAD, Role.ADMIN})
+CANNED_READERS = CANNED_KEEPERS | {Role.OFFICER}
 
 
 def profile_of(user) -> StaffProfile | None:
@@ -82,6 +85,17 @@ def case_scope(user) -> Q | None:
     if role not in SUBTREE or profile is None or profile.institution is None:
         return None
     return Q(institution__path__startswith=profile.institution.path)
+
+
+def institutions_covered(user) -> QuerySet[Institution]:
+    """The institutions a staff member's view of the tree includes (`covers`, as a query)."""
+    role = role_of(user)
+    if role in EVERYWHERE:
+        return Institution.objects.all()
+    profile = profile_of(user)
+    if role not in SUBTREE or profile is None or profile.institution is None:
+        return Institution.objects.none()
+    return Institution.objects.filter(path__startswith=profile.institution.path)
 
 
 def cases_visible_to(user) -> QuerySet[Case]:

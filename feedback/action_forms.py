@@ -32,6 +32,11 @@ class CaseReferenceField(forms.CharField):
         return case
 
 
+# Choices that must be made on purpose (a reply public or internal): radio buttons, none
+# preselected, so a form cannot be sent with a choice nobody made.
+DELIBERATE_CHOICES = frozenset({"visibility"})
+
+
 def _field(param: Param) -> forms.Field:
     common = {"label": param.label, "required": param.required, "help_text": param.help_text}
     if param.missing:
@@ -44,6 +49,8 @@ def _field(param: Param) -> forms.Field:
         # Whether a text may be empty is the workflow's rule, and it says why in its words.
         common["required"] = False
         return forms.CharField(max_length=5000, widget=forms.Textarea({"rows": 3}), **common)
+    if param.kind == "choice" and param.name in DELIBERATE_CHOICES:
+        return forms.ChoiceField(choices=param.choices, widget=forms.RadioSelect, **common)
     if param.kind == "choice":
         return forms.ChoiceField(choices=[("", "---"), *param.choices], **common)
     if param.kind == "score":

@@ -24,9 +24,31 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from feedback.models import Case, CaseEvent, Contact, NotifyBy, PublicOutcome, Status
+from feedback.models import (
+    Case,
+    CaseEvent,
+    Contact,
+    NotifyBy,
+    PersonalDataAccess,
+    PublicOutcome,
+    Status,
+)
 from feedback.tasks import forget_case_tasks, prune_finished_tasks
 from search import indexing
+
+
+def record_access(
+    user, case: Case, what: str, reason: str, now: datetime | None = None
+) -> PersonalDataAccess:
+    """One look at (or erasure of) a citizen's personal data by a staff member, in the chained
+    audit: who, when, what and why. Called inside the transaction of what it records."""
+    access = PersonalDataAccess(
+        case=case, user=user, what=what, reason=reason, at=now or timezone.now()
+    )
+    access._history_user = user
+    access._change_reason = what
+    access.save()
+    return access
 
 
 def erase_contact(
@@ -52,6 +74,8 @@ def erase_contact(
         contact._history_user = by_user
         contact._change_reason = f"erase: {reason}"
         contact.save()
+        if by_user is not None:
+            record_access(by_user, case, PersonalDataAccess.What.ERASURE, reason, now)
         CaseEvent.objects.create(
             case=case,
             type=CaseEvent.Type.NOTE,
@@ -100,8 +124,12 @@ def prune_expired_records(now: datetime | None = None) -> int:
     return pruned
 
 
-def personal_data(case: Case) -> dict:
-    """Everything the registry holds about the citizen of this case, for the citizen."""
+def personal_data(case: Case, *, by_user=None, reason: str = "") -> dict:
+    """Everything the registry holds about the citizen of this case, for the citizen.
+
+    Exported by a staff member for the data subject (by_user), the export is recorded."""
+    if by_user is not None:
+        record_access(by_user, case, PersonalDataAccess.What.EXPORT, reason or "export")
     contact = Contact.objects.filter(case=case).first()
     return {
         "reference": case.reference,

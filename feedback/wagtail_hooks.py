@@ -1,11 +1,10 @@
-"""Wires the registry into the Wagtail admin: its listings (admin_views), the case page, and
-the accountability reports (feedback.reports.admin_views) in Wagtail's Reports menu."""
+"""Wires the registry into the Wagtail admin: its listings (admin_views), the workspace (each
+area's hooks module in feedback/workspace), and the accountability reports
+(feedback.reports.admin_views) in Wagtail's Reports menu."""
 
-from django.urls import path
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from feedback import staff_views
 from feedback.admin_views import RegistryGroup, RegistryPermissionPolicy
 from feedback.reports.admin_views import ReportViewSet
 from feedback.workspace import (  # noqa: F401 (each registers its own hooks)
@@ -26,17 +25,6 @@ for viewset in RegistryGroup.items:
 @hooks.register("register_admin_viewset")
 def registry_viewsets():
     return RegistryGroup()
-
-
-@hooks.register("register_admin_urls")
-def case_workspace_urls():
-    return [
-        path(
-            "feedback/case/<int:pk>/workspace/",
-            staff_views.case_workspace,
-            name="feedback_case_workspace",
-        )
-    ]
 
 
 report_viewset = ReportViewSet()
