@@ -80,7 +80,8 @@ ACTION_ROLES: dict[str, set[str]] = {
     "uphold_appeal": HIGHER,
     "dismiss_appeal": HIGHER,
     "escalate_appeal": {"oversight", "admin"},
-    "reply": HANDLE,
+    # The desk may write to the citizen of a case in its queue (to ask where it belongs).
+    "reply": HANDLE | {"screener"},
     "add_information": FOR_CITIZEN,
     "rate": FOR_CITIZEN,
     "set_confidential": HANDLE,
@@ -311,7 +312,7 @@ def _params(name: str, case: Case, world: World, place: str) -> dict:
         elif param.kind == "officer":
             values[param.name] = user("officer")
         elif param.kind == "case":
-            values[param.name] = world.other_refs[place]
+            values[param.name] = Case.objects.get(reference=world.other_refs[place])
         elif param.kind == "flag":
             values[param.name] = True
         else:
@@ -542,7 +543,7 @@ def probe_edit_pages(client, world, who) -> bool:
 
 
 def probe_canned_responses(client, world, who) -> bool:
-    add = client.get(url_or_fail("feedback_cannedresponse:add"))
+    add = client.get(url_or_fail("feedback_canned:add"))
     no_server_error(add, who, "canned responses")
     if add.status_code != 200:
         return False
