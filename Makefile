@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install lock messages makemessages migrate seed lint format worker clean bench \
-	bench-search bench-reports
+	bench-search bench-reports bench-inbox
 
 # requirements.lock pins what production runs; requirements-dev.lock adds the test tools
 # (same versions for everything they share). Both come from pyproject.toml: `make lock`.
@@ -54,7 +54,7 @@ test: $(INSTALLED) messages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark under bench/ (timings as ratios or parts measured in the same run).
-bench: bench-search bench-reports
+bench: bench-search bench-reports bench-inbox
 
 # The search benchmark (bench/search.py): ratios against floors measured in the same run.
 # Default sizes are the issue's (1,000,000 on Elasticsearch, 100,000 on PostgreSQL); try
@@ -67,6 +67,11 @@ bench-search: $(INSTALLED)
 # DATABASE_URL; the cases are generated once and kept).
 bench-reports: $(INSTALLED)
 	$(BIN)/python bench/reports.py
+
+# The inbox with 1,000,000 cases (needs a PostgreSQL DATABASE_URL; the cases are generated
+# once and kept): p50/p95 of the officer's and the lead's listings against a trivial admin view.
+bench-inbox: $(INSTALLED)
+	$(BIN)/python bench/inbox.py $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

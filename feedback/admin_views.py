@@ -3,22 +3,18 @@
 Wagtail's own viewsets filter through a django-filter FilterSet built from `list_filter`, so an
 undeclared GET parameter (`?cases__contact__phone__startswith=...`) is ignored rather than
 passed to the queryset. Each model offers only the admin actions the registry allows: cases
-change through feedback.workflow alone, institutions are placed in the tree by code.
+change through feedback.workflow alone, institutions are placed in the tree by code. The case
+listing (the inbox) lives in feedback/workspace/inbox.py, on these same base classes.
 """
 
 from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.admin_url_finder import ModelAdminURLFinder
-from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from feedback.access import cases_visible_to
-from feedback.models import Case, CharterTerm, Institution, Service
+from feedback.models import CharterTerm, Institution, Service
 
 # Which URL names each admin action brings; a viewset serves only those of its actions.
 ACTION_URLS = {
@@ -123,84 +119,6 @@ class RegistryViewSet(ModelViewSet):
         return super().get_permissions_to_register().filter(codename__in=codenames)
 
 
-class ScopedCases:
-    """Find cases through feedback.access, listing and single case alike; 404 outside scope."""
-
-    def get_base_queryset(self):
-        return cases_visible_to(self.request.user).select_related("institution")
-
-    def get_object(self, queryset=None):
-        return get_object_or_404(cases_visible_to(self.request.user), pk=self.pk)
-
-
-class CaseIndexView(ScopedCases, RegistryIndexView):
-    pass
-
-
-class CaseInspectView(ScopedCases, generic.InspectView):
-    pass
-
-
-def workspace_button(case: Case) -> str:
-    url = reverse("feedback_case_workspace", args=[case.pk])
-    return format_html('<a class="button button-small" href="{}">{}</a>', url, _("Open"))
-
-
-class CaseURLFinder(ModelAdminURLFinder):
-    """Links to a case (from Wagtail's reports, for instance) open the case page, within scope."""
-
-    def construct_edit_url(self, instance):
-        return reverse("feedback_case_workspace", args=[instance.pk])
-
-    def get_edit_url(self, instance):
-        if self.user and not cases_visible_to(self.user).filter(pk=instance.pk).exists():
-            return None
-        return self.construct_edit_url(instance)
-
-
-class CaseViewSet(RegistryViewSet):
-    """Cases are read here; they change only through feedback.workflow, on the case page."""
-
-    model = Case
-    icon = "form"
-    menu_label = _("Cases")
-    actions = frozenset({"view"})
-    # Wagtail's history and usage views know nothing of the workflow's events.
-    omitted_urls = frozenset({"history", "history_results", "usage"})
-    index_view_class = CaseIndexView
-    inspect_view_class = CaseInspectView
-    inspect_view_enabled = True
-    list_display = [
-        "reference",
-        Column("workspace", label=_("Work on it"), accessor=workspace_button),
-        "kind",
-        "institution",
-        "status",
-        "resolve_due",
-    ]
-    list_filter = ["status", "kind", "channel", "escalation_level"]
-    search_fields = ["reference", "subject"]
-    inspect_view_fields = [
-        "reference",
-        "kind",
-        "channel",
-        "institution",
-        "service",
-        "status",
-        "subject",
-        "description",
-        "escalation_level",
-        "escalated_to",
-        "referral_count",
-        "reopen_count",
-        "submitted_at",
-        "acknowledge_due",
-        "resolve_due",
-        "satisfaction",
-    ]
-    url_finder_class = CaseURLFinder
-
-
 class InstitutionViewSet(RegistryViewSet):
     """Editable by administrators; new institutions are placed in the tree by code
     (treebeard's add_child), and one that cases refer to is retired, not deleted."""
@@ -254,4 +172,4 @@ class RegistryGroup(ModelViewSetGroup):
     menu_label = _("Registry")
     menu_icon = "folder-open-inverse"
     menu_order = 200
-    items = (CaseViewSet, InstitutionViewSet, ServiceViewSet, CharterTermViewSet)
+    items = (InstitutionViewSet, ServiceViewSet, CharterTermViewSet)

@@ -428,6 +428,9 @@ class Case(models.Model):
     # An interim reply promises a later answer; the charter deadline itself does not move.
     expected_by = models.DateTimeField(_("answer now expected by"), null=True, blank=True)
     interim_reply_count = models.PositiveSmallIntegerField(_("interim replies"), default=0)
+    # The inbox's sort key, derived from the deadlines above by feedback.workflow.next_due
+    # whenever the workflow saves the case; not part of the history (a derived column).
+    next_due = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     satisfaction = models.PositiveSmallIntegerField(
@@ -438,7 +441,7 @@ class Case(models.Model):
     )
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
 
-    history = chained_history()
+    history = chained_history(excluded_fields=["next_due"])
 
     objects = CaseQuerySet.as_manager()
 
@@ -452,6 +455,9 @@ class Case(models.Model):
             models.Index(fields=["status", "acknowledge_due"]),
             # Reports select an institution's cases by submission date (feedback.reports).
             models.Index(fields=["institution", "submitted_at"]),
+            # The inbox: soonest deadline first (NULLS LAST, as PostgreSQL keeps an ascending
+            # index), the id breaking ties so that paging is stable.
+            models.Index(fields=["next_due", "id"], name="case_next_due_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

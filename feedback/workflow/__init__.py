@@ -15,6 +15,7 @@ from feedback.workflow.actions import (
     appeal_deadline,
     implied_steps,
     is_overdue,
+    next_due,
     refusal,
 )
 from feedback.workflow.actors import SYSTEM, Actor, citizen_of, staff
@@ -116,6 +117,7 @@ __all__ = [
     "is_overdue",
     "merge",
     "merge_refusal",
+    "next_due",
     "normalise_phone",
     "perform",
     "pin_digest",

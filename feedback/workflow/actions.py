@@ -151,6 +151,21 @@ def is_overdue(case: Case, now: datetime) -> bool:
     return False
 
 
+def next_due(case: Case) -> datetime | None:
+    """The deadline the handling institution works to now: the acknowledgement while the case
+    is submitted; otherwise the resolution, or the date an interim reply promised when that
+    is later; none while the clock is stopped or nothing is owed. Stored as Case.next_due
+    (the inbox's sort key) whenever the workflow saves a case; `next_due < now` exactly when
+    is_overdue holds."""
+    if case.status == S.SUBMITTED:
+        return case.acknowledge_due
+    if case.status in (S.ACKNOWLEDGED, S.IN_PROGRESS, S.REOPENED) and case.resolve_due:
+        if case.expected_by is not None and case.expected_by > case.resolve_due:
+            return case.expected_by
+        return case.resolve_due
+    return None
+
+
 def _can_climb(case, actor, now):
     if case.handling_institution.get_parent() is None:
         return TransitionNotAllowed(_("The case is already at the top of the institution tree."))

@@ -27,6 +27,7 @@ from feedback.models import (
     Service,
     ServicePoint,
 )
+from feedback.workflow.actions import next_due
 from feedback.workflow.actors import Actor, citizen_of
 from feedback.workflow.errors import ActionNotPermitted, MissingInformation
 from feedback.workflow.transitions import record_event, require, set_fresh_deadlines
@@ -203,6 +204,7 @@ def _register(case: Case, contact: ContactDetails | None, attachments, by: Actor
     set_fresh_deadlines(case, now)
     case.original_acknowledge_due = case.acknowledge_due
     case.original_resolve_due = case.resolve_due
+    case.next_due = next_due(case)
     with transaction.atomic():
         case._history_user = case.submitted_by
         case._change_reason = "submit"

@@ -36,6 +36,7 @@ from feedback.workflow.actions import (
     INTERNAL,
     PUBLIC,
     implied_steps,
+    next_due,
     open_directive,
     outcome_of,
     refusal,
@@ -132,6 +133,7 @@ def transition(
         if action.target is not None:
             locked.status = action.target
         change(locked, now)
+        locked.next_due = next_due(locked)
         locked._history_user = actor.user if actor.kind == "staff" else None
         locked._change_reason = f"{name}: {body}" if body else name
         locked.save()

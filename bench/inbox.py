@@ -1,0 +1,247 @@
+"""How fast the inbox answers with 1,000,000 cases on PostgreSQL: the officer's and the lead's
+listing (default view, overdue filter, search by words, a deep page), p50 and p95 per view
+with its query count, beside a floor measured in the same run (a trivial admin listing through
+the same stack). Goal: p95 under 300 ms.
+
+Run: DATABASE_URL=postgres://... .venv/bin/python bench/inbox.py [N] [--requests R]   (or
+`make bench-inbox`). The cases are generated once with one INSERT ... SELECT generate_series
+(no workflow, no history: the inbox reads only case rows, their events and directives) and
+kept for later runs, like bench/reports.py's. Half of them sit in the subtree of one big
+institution (the demo water utility, where the demo officer and lead work), the rest are
+spread over the other institutions of the demo tree. Requests go through Django's test
+client in-process (middleware, session, Wagtail's admin, templates), DEBUG off.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+from feedback import demo, workflow  # noqa: E402
+from feedback.models import Case, Institution  # noqa: E402
+
+MARK = "bench-inbox"  # the pin_digest of generated cases: how a later run finds them
+SUBJECTS = [
+    "Water bill doubled",
+    "Meter not read for months",
+    "Pipe leak on our street",
+    "No water since Monday",
+    "Slow service at the office",
+    "Staff asked for a bribe",
+    "Thank you for the quick repair",
+    "Sewage overflow near the school",
+]
+WORDS = [
+    "meter",
+    "leak",
+    "bill",
+    "pressure",
+    "connection",
+    "payment",
+    "office",
+    "road",
+    "tank",
+    "pump",
+    "receipt",
+    "queue",
+]
+
+
+def generate(count: int, big: Institution) -> None:
+    """`count` cases, once. Statuses as a working registry holds them (about a quarter open),
+    submitted over the past year, deadlines two and ten days after submission; next_due as
+    feedback.workflow.next_due sets it (checked on a sample below)."""
+    have = Case.objects.filter(pin_digest=MARK).count()
+    if have == count:
+        return
+    if have:
+        print(f"  removing {have} generated cases of another size", flush=True)
+        Case.objects.filter(pin_digest=MARK).delete()
+    bigs = list(Institution.objects.filter(path__startswith=big.path).values_list("pk", flat=True))
+    others = list(
+        Institution.objects.exclude(path__startswith=big.path).values_list("pk", flat=True)
+    )
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.16)")
+        cursor.execute(
+            """
+            WITH raw AS (
+                SELECT i, random() AS r_inst, random() AS r_status, random() AS r_when,
+                       random() AS r_text, random() AS r_words, random() AS r_kind
+                FROM generate_series(1, %(count)s) AS i
+            ), shaped AS (
+                SELECT i,
+                    CASE WHEN r_inst < 0.5
+                         THEN (%(bigs)s::bigint[])[1 + floor(r_inst * 2 * %(nbig)s)::int]
+                         ELSE (%(others)s::bigint[])
+                              [1 + floor((r_inst - 0.5) * 2 * %(nothers)s)::int]
+                    END AS institution_id,
+                    CASE WHEN r_status < 0.04 THEN 'submitted'
+                         WHEN r_status < 0.09 THEN 'acknowledged'
+                         WHEN r_status < 0.22 THEN 'in_progress'
+                         WHEN r_status < 0.24 THEN 'awaiting_citizen'
+                         WHEN r_status < 0.25 THEN 'reopened'
+                         WHEN r_status < 0.45 THEN 'resolved'
+                         WHEN r_status < 0.95 THEN 'closed'
+                         ELSE 'rejected' END AS status,
+                    now() - r_when * interval '365 days' AS submitted_at,
+                    r_text, r_words, r_kind
+                FROM raw
+            )
+            INSERT INTO feedback_case (
+                reference, pin_digest, kind, channel, location, subject, description, language,
+                is_anonymous, consent_to_publish, is_confidential, status, escalation_level,
+                rejection_reason, referral_count, reopen_count, escalation_count,
+                interim_reply_count, submitted_at, updated_at, satisfaction_comment,
+                institution_id, acknowledge_due, resolve_due, acknowledged_at, resolved_at,
+                closed_at, paused_at, next_due
+            )
+            SELECT
+                lpad((8000000000 + i)::text, 10, '0'), %(mark)s,
+                (ARRAY['complaint','complaint','inquiry','suggestion','compliment'])
+                    [1 + floor(r_kind * 5)::int],
+                (ARRAY['web','api','ussd','sms','service_point','open311'])
+                    [1 + floor(r_kind * 6)::int],
+                '', (%(subjects)s::text[])[1 + floor(r_text * %(nsubjects)s)::int],
+                'About my account: ' || (%(words)s::text[])[1 + floor(r_words * %(nwords)s)::int]
+                    || ' and ' || (%(words)s::text[])[1 + floor(r_text * %(nwords)s)::int]
+                    || ' problems, reported at the office.',
+                CASE WHEN r_words < 0.6 THEN 'sw' ELSE 'en' END,
+                true, false, false, status, 0,
+                CASE WHEN status = 'rejected' THEN 'out_of_scope' ELSE '' END, 0, 0, 0, 0,
+                submitted_at, now(), '', institution_id,
+                submitted_at + interval '2 days', submitted_at + interval '10 days',
+                CASE WHEN status <> 'submitted' THEN submitted_at + interval '1 day' END,
+                CASE WHEN status IN ('resolved', 'closed')
+                    THEN submitted_at + interval '8 days' END,
+                CASE WHEN status IN ('closed', 'rejected')
+                    THEN submitted_at + interval '9 days' END,
+                CASE WHEN status = 'awaiting_citizen' THEN submitted_at + interval '3 days' END,
+                CASE WHEN status = 'submitted' THEN submitted_at + interval '2 days'
+                     WHEN status IN ('acknowledged', 'in_progress', 'reopened')
+                         THEN submitted_at + interval '10 days' END
+            FROM shaped
+            """,
+            {
+                "count": count,
+                "bigs": bigs,
+                "nbig": len(bigs),
+                "others": others,
+                "nothers": len(others),
+                "mark": MARK,
+                "subjects": SUBJECTS,
+                "nsubjects": len(SUBJECTS),
+                "words": WORDS,
+                "nwords": len(WORDS),
+            },
+        )
+        cursor.execute("ANALYZE feedback_case")
+    print(f"  generated {count} cases in {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def check_sample() -> None:
+    """The generator's next_due is the workflow's (feedback.workflow.next_due) on a sample."""
+    sample = Case.objects.filter(pin_digest=MARK).order_by("?")[:500]
+    wrong = [case.reference for case in sample if case.next_due != workflow.next_due(case)]
+    if wrong:
+        sys.exit(f"generated next_due differs from workflow.next_due: {wrong[:5]}")
+
+
+def timed_requests(client: Client, path: str, requests: int) -> tuple[list[float], int]:
+    """Milliseconds per request (after two warm-up requests) and the queries of one."""
+    for _ in range(2):
+        assert client.get(path).status_code == 200, path
+    queries = 0
+
+    def counter(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    timings = []
+    for attempt in range(requests):
+        if attempt == 0:
+            with connection.execute_wrapper(counter):
+                start = time.perf_counter()
+                response = client.get(path)
+        else:
+            start = time.perf_counter()
+            response = client.get(path)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return timings, queries
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+VIEWS = [
+    ("floor: charter terms listing", "/admin/feedback/charterterm/"),
+    ("inbox, default", "/admin/feedback/case/"),
+    ("inbox, overdue", "/admin/feedback/case/?overdue=on"),
+    ("inbox, search words", "/admin/feedback/case/?q=meter+leak"),
+    ("inbox, deep page (p=400)", "/admin/feedback/case/?p=400"),
+    ("inbox, all statuses", "/admin/feedback/case/?show=all"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: the goal is PostgreSQL's.")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable")
+    demo.seed_institutions()
+    demo.seed_services()
+    demo.seed_users()
+    users = get_user_model().objects.filter(username__in=["officer", "lead"])
+    big = users.get(username="officer").staff_profile.institution
+    generate(args.count, big)
+    check_sample()
+    in_big = Case.objects.filter(institution__path__startswith=big.path)
+    print(
+        f"database: postgresql; {Case.objects.count()} cases, {in_big.count()} in "
+        f"{big.short_code} {big.name} and below ({in_big.open().count()} open); "
+        f"{args.requests} requests per view, test client, DEBUG off"
+    )
+    print(f"{'user':8} {'view':28} {'p50 ms':>8} {'p95 ms':>8} {'p95/floor':>9} {'queries':>7}")
+    with override_settings(ALLOWED_HOSTS=["*"], DEBUG=False):
+        for user in users.order_by("username").reverse():  # officer, then lead
+            client = Client()
+            client.force_login(user)
+            floor_p95 = None
+            for label, path in VIEWS:
+                timings, queries = timed_requests(client, path, args.requests)
+                p50, p95 = statistics.median(timings), percentile(timings, 0.95)
+                floor_p95 = floor_p95 or p95
+                print(
+                    f"{user.username:8} {label:28} {p50:8.1f} {p95:8.1f} "
+                    f"{p95 / floor_p95:8.1f}x {queries:7d}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()
