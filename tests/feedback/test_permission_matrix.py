@@ -106,7 +106,8 @@ CAPABILITY_ROLES: dict[str, set[str]] = {
     # Oversight reads but does not reveal; the screening desk routes without contacting.
     "reveal_contact": {"admin", "officer", "lead", "auditor", "agent"},
     "bulk_assign": REVIEW,
-    "export_inbox": {"admin", "officer", "lead", "oversight", "auditor"},
+    # The issue names the auditor; the inbox lets the feedback lead export their own rows too.
+    "export_inbox": {"admin", "lead", "auditor"},
     "export_report": {"admin", "lead", "oversight", "auditor"},
     "run_chain_check": {"admin", "auditor"},
     "edit_pages": {"admin", "editor"},
@@ -647,6 +648,13 @@ def _filter_queries(client) -> list[dict]:
             names = [f"{name}{suffix}" for suffix in widget.widgets_names]
             span = [str(today - timedelta(days=400)), str(today + timedelta(days=1))]
             queries.append(dict(zip(names, span, strict=False)))
+            continue
+        queryset = getattr(bound, "queryset", None)
+        if queryset is not None:
+            # Every row of the model, not only those offered: a hand-typed id of another
+            # institution's service must not open a door either.
+            for pk in queryset.model.objects.values_list("pk", flat=True):
+                queries.append({name: str(pk)})
             continue
         choices = getattr(bound, "choices", None)
         if choices is not None:
