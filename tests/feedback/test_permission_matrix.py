@@ -40,7 +40,15 @@ from feedback.models import (
     StaffProfile,
     Status,
 )
-from tests.feedback.factories import PATHS, STEPS, SubmissionFactory, actor, user, water_service
+from tests.feedback.factories import (
+    PATHS,
+    STEPS,
+    SubmissionFactory,
+    actor,
+    make_staff,
+    user,
+    water_service,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +252,8 @@ def build_world() -> World:
     profile = StaffProfile.objects.get(user__username="agent")
     profile.service_point = point
     profile.save()  # with its history: the chain check stays intact
+    # An officer of the other institution, whom a bulk assignment there may name.
+    make_staff("nhif-officer", Role.OFFICER, "121")
     wanted = {(S.IN_PROGRESS, "")} | {state_for(name) for name in workflow.ACTIONS}
     wanted |= {(S.SUBMITTED, "")}
     for place in PLACES:
@@ -478,10 +488,16 @@ def probe_reveal(client, case, who) -> bool:
     return recorded == 1 and response.status_code == 200
 
 
+def officer_for(case: Case):
+    """An officer who works on the case's institution (the workflow assigns no one else)."""
+    water = Institution.objects.get(short_code="111")
+    return user("officer" if case.institution.path.startswith(water.path) else "nhif-officer")
+
+
 def probe_bulk_assign(client, case, who) -> bool:
     # Wagtail's bulk action for cases, named "assign" (feedback.workspace, the inbox).
     path = url_or_fail("wagtail_bulk_action", "feedback", "case", "assign")
-    officer = user("officer")
+    officer = officer_for(case)
     response = client.post(
         f"{path}?id={case.pk}", {"officer": officer.pk, "next": inbox_url()}, follow=True
     )

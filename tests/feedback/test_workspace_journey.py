@@ -239,11 +239,18 @@ def test_a_day_in_the_workspace(seeded, browser):  # noqa: F811 (fixtures import
     officer.goto(f"{base}{reverse('feedback_case:index')}")
     journey.shot(officer, "02-inbox")
     journey.check_axe(officer, "inbox")
-    officer.get_by_label("Overdue").first.check()
-    officer.get_by_label("Kind").select_option(Kind.COMPLAINT)
-    officer.get_by_role("button", name=re.compile("Apply|Filter")).first.click()
+    # Wagtail's filter drawer: each filter opens its own panel and applies at once.
+    officer.get_by_role("button", name="Show filters").click()
+    officer.get_by_role("button", name="Overdue", exact=True).click()
+    officer.locator("input[name=overdue]").check()
+    officer.wait_for_url(re.compile(r"overdue=on"))
+    officer.get_by_role("button", name="Back").filter(visible=True).first.click()
+    officer.get_by_role("button", name="Kind", exact=True).click()
+    officer.locator("select[name=kind]").select_option(Kind.COMPLAINT)
+    officer.wait_for_url(re.compile(r"kind=complaint"))
+    officer.keyboard.press("Escape")
     officer.wait_for_load_state("networkidle")
-    listing = officer.locator("main table").inner_text()
+    listing = officer.locator("#listing-results table").inner_text()
     assert references.format_reference(case.reference) in listing or case.reference in listing
     assert made["fresh"].reference not in listing.replace(" ", "")  # not overdue
     assert made["suggestion"].reference not in listing.replace(" ", "")  # not a complaint
