@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
 from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.bulk_action import BulkAction
@@ -263,12 +264,37 @@ def workspace_url(case: Case) -> str:
     return reverse("feedback_case_workspace", args=[case.pk])
 
 
+def assignee_label(officer) -> str:
+    return officer.get_full_name() or officer.get_username()
+
+
 def assignee(case: Case) -> str:
-    officer = case.assigned_to
-    return (officer.get_full_name() or officer.get_username()) if officer else ""
+    return assignee_label(case.assigned_to) if case.assigned_to else ""
+
+
+class CappedPaginator(WagtailPaginator):
+    """Counts at most CAP cases. An exact COUNT(*) over a big institution's subtree read every
+    matching row (1.15 s of a 1.6 s page at 1,000,000 cases, bench/inbox.py) while the page
+    itself took 23 ms through the (next_due, id) index; nobody pages past 400 pages of
+    deadlines, and the listing says "more than 10,000" instead of a number it did not count."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self):
+        found = self.object_list.order_by().values("pk")[: self.cap + 1].count()
+        self.is_capped = found > self.cap
+        return min(found, self.cap)
+
+    @cached_property
+    def items_count_label(self):
+        if self.count and self.is_capped:
+            return gettext("More than %(count)s cases") % {"count": f"{self.cap:,}"}
+        return super().items_count_label
 
 
 class InboxView(ScopedCases, RegistryIndexView):
+    paginator_class = CappedPaginator
     template_name = "feedback/workspace/inbox_index.html"
     filterset_class = InboxFilterSet
     default_ordering = "next_due"
@@ -437,8 +463,13 @@ class CaseViewSet(RegistryViewSet):
 # listing's checkbox column), each case assigned by its own workflow.perform("assign").
 
 
+class OfficerField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return assignee_label(obj)
+
+
 class AssignForm(forms.Form):
-    officer = forms.ModelChoiceField(
+    officer = OfficerField(
         label=_("Officer"), queryset=get_user_model().objects.none(), empty_label=None
     )
 
@@ -536,5 +567,5 @@ class AssignBulkAction(BulkAction):
             num_parent_objects,
         ) % {
             "count": num_parent_objects,
-            "officer": officer.get_full_name() or officer.get_username(),
+            "officer": assignee_label(officer),
         }
