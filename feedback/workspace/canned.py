@@ -15,6 +15,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies.base import BasePermissionPolicy
 
 from feedback.access import CANNED_KEEPERS, CANNED_READERS, covers, institutions_covered, role_of
+from feedback.admin_views import RegistryIndexView
 from feedback.models import CannedResponse, Case, Role
 
 # Deactivate rather than delete: a reply already sent may have come from it.
@@ -79,7 +80,7 @@ class ScopedCanned:
         return form
 
 
-class CannedIndexView(ScopedCanned, generic.IndexView):
+class CannedIndexView(ScopedCanned, RegistryIndexView):
     pass
 
 

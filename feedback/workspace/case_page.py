@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
 from feedback import references, sla, workflow
 from feedback.access import cases_visible_to, may_reveal_contact, role_of
@@ -207,6 +206,7 @@ def render_page(request, case, *, panels, status=200, revealed=None, reveal_form
         and case_contact.erased_at is None
         and may_reveal_contact(user, case),
         "reveal_form": reveal_form or RevealForm(),
+        "reveal_open": reveal_form is not None,
         "attachments": attachments,
         "inline_images": INLINE_IMAGES,
         "timeline": _timeline(case, internal),
@@ -296,12 +296,14 @@ def _act(request, case, by, now):
     return render_page(request, case, panels=panels, status=400)
 
 
-@require_POST
 def reveal_contact(request, pk: int):
-    """Show the contact details on this response only, once the reveal is recorded."""
+    """POST: show the contact details on this response only, once the reveal is recorded.
+    GET reveals nothing: it is the masked page with the reveal form open."""
     case = find_case(request, pk)
     by = workflow.staff(request.user)
     now = timezone.now()
+    if request.method != "POST":
+        return render_page(request, case, panels=_panels(case, by, now), reveal_form=RevealForm())
     form = RevealForm(request.POST)
     if not form.is_valid():
         return render_page(

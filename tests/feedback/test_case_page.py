@@ -3,10 +3,12 @@ contact details masked until a recorded reveal; files, history and canned respon
 
 import io
 import logging
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from feedback import privacy, workflow
@@ -20,6 +22,7 @@ from feedback.models import (
     Status,
 )
 from feedback.workflow import Param
+from feedback.workspace.case_page import is_due_soon, next_deadline
 from feedback.workspace.contact import RevealRefused, reveal_contact
 from tests.feedback.factories import actor, case_in, make_staff, submit_case, user
 
@@ -215,9 +218,13 @@ def test_reveal_needs_a_reason(client):
     assert not PersonalDataAccess.objects.filter(case=case).exists()
 
 
-def test_reveal_is_post_only(client):
+def test_reveal_happens_only_by_post(client):
     case = case_in(Status.SUBMITTED)
-    assert logged_in(client, "officer").get(reveal_url(case)).status_code == 405
+    response = logged_in(client, "officer").get(reveal_url(case), {"reason": "curious"})
+    html = response.content.decode()
+    assert response.status_code == 200 and '<details id="reveal-contact" open>' in html
+    assert PHONE not in html
+    assert not PersonalDataAccess.objects.filter(case=case).exists()
 
 
 @pytest.mark.parametrize(
@@ -480,3 +487,41 @@ def test_leads_keep_canned_responses_of_their_tree_and_officers_read_them(client
     assert "Bill corrected" in client.get("/admin/feedback/canned/").content.decode()
     assert client.get("/admin/feedback/canned/new/").status_code in (302, 403)
     assert client.get(f"/admin/feedback/canned/edit/{made.pk}/").status_code in (302, 403)
+
+
+# --- deadlines --------------------------------------------------------------------------------
+
+
+def test_due_soon_is_within_two_working_days_and_never_when_overdue():
+    case = case_in(Status.IN_PROGRESS)
+    assert next_deadline(case) == case.resolve_due
+    assert not is_due_soon(case, case.submitted_at)  # five working days ahead
+    assert is_due_soon(case, case.resolve_due - timedelta(hours=1))
+    late = case.resolve_due + timedelta(hours=1)
+    assert workflow.is_overdue(case, late) and not is_due_soon(case, late)
+
+
+def test_overdue_and_due_soon_are_marked_on_the_page(client):
+    case = case_in(Status.SUBMITTED, now=timezone.now() - timedelta(days=10))
+    html = logged_in(client, "officer").get(url(case)).content.decode()
+    assert "case-page__overdue" in html
+
+
+# --- merged cases ---------------------------------------------------------------------------------
+
+
+def test_merged_cases_link_both_ways(client):
+    surviving = case_in(Status.ACKNOWLEDGED)
+    duplicate = case_in(Status.SUBMITTED)
+    workflow.reject(
+        duplicate,
+        by=actor("officer"),
+        reason="duplicate",
+        duplicate_of=surviving,
+        explanation="Same leak.",
+    )
+    logged_in(client, "officer")
+    html = client.get(url(duplicate)).content.decode()
+    assert "Merged into case" in html and f'href="{url(surviving)}"' in html
+    html = client.get(url(surviving)).content.decode()
+    assert "Cases merged into this one" in html and f'href="{url(duplicate)}"' in html
