@@ -154,3 +154,93 @@ def test_two_simultaneous_sweeps_escalate_each_overdue_case_once(postgres):
     assert sum(result.counts["escalated"] for result in results) == len(cases)
     assert all(result.counts["failed"] == 0 for result in results)
     assert verify_chain().ok
+
+
+def _attempt_in_thread(results: list, job) -> None:
+    """Run a workflow step; a refusal is an outcome, recorded, not an error."""
+    from feedback import workflow
+
+    try:
+        results.append(job())
+    except workflow.WorkflowError as refusal:
+        results.append(refusal)
+
+
+def test_two_officers_resolving_in_one_step_at_once_resolve_it_once(postgres):
+    from feedback import workflow
+    from tests.feedback.factories import actor, make_staff
+
+    case = case_in(Status.SUBMITTED)
+    second = workflow.staff(make_staff("officer-two", "officer", "111"))
+    results: list = []
+    jobs = [
+        lambda: _attempt_in_thread(
+            results, lambda: workflow.resolve(case, by=actor("officer"), response="First.")
+        ),
+        lambda: _attempt_in_thread(
+            results, lambda: workflow.resolve(case, by=second, response="Second.")
+        ),
+    ]
+    assert _in_threads(*jobs) == []
+    refused = [r for r in results if isinstance(r, workflow.WorkflowError)]
+    assert len(results) == 2 and len(refused) == 1
+    assert isinstance(refused[0], workflow.TransitionNotAllowed)
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED
+    steps = list(case.events.exclude(action="submit").values_list("action", flat=True))
+    assert steps == ["acknowledge", "start", "resolve"]
+    assert verify_chain().ok
+
+
+def _race_a_merge_and_a_resolve() -> None:
+    from feedback import workflow
+    from tests.feedback.factories import actor
+
+    case = case_in(Status.ACKNOWLEDGED)
+    surviving = case_in(Status.IN_PROGRESS)
+    results: list = []
+    jobs = [
+        lambda: _attempt_in_thread(
+            results, lambda: workflow.resolve(case, by=actor("officer"), response="Done.")
+        ),
+        lambda: _attempt_in_thread(
+            results, lambda: workflow.merge(case, by=actor("lead"), into=surviving)
+        ),
+    ]
+    assert _in_threads(*jobs) == []
+    refused = [r for r in results if isinstance(r, workflow.WorkflowError)]
+    assert len(refused) == 1, results
+    case.refresh_from_db()
+    if case.status == Status.RESOLVED:
+        assert case.duplicate_of is None
+        assert not case.events.filter(action="merge").exists()
+    else:
+        assert (case.status, case.duplicate_of_id) == (Status.REJECTED, surviving.pk)
+        assert not case.events.filter(action__in=["start", "resolve"]).exists()
+
+
+def test_a_merge_racing_a_resolve_leaves_one_of_them(postgres):
+    for _round in range(3):
+        _race_a_merge_and_a_resolve()
+    assert verify_chain().ok
+
+
+def test_two_cases_merged_into_each_other_at_once_never_make_a_loop(postgres):
+    from feedback import workflow
+    from tests.feedback.factories import actor
+
+    first, second = case_in(Status.IN_PROGRESS), case_in(Status.IN_PROGRESS)
+    results: list = []
+    jobs = [
+        lambda: _attempt_in_thread(
+            results, lambda: workflow.merge(first, by=actor("officer"), into=second)
+        ),
+        lambda: _attempt_in_thread(
+            results, lambda: workflow.merge(second, by=actor("lead"), into=first)
+        ),
+    ]
+    assert _in_threads(*jobs) == []
+    assert sum(isinstance(r, workflow.MissingInformation) for r in results) == 1, results
+    merged = Case.objects.filter(pk__in=[first.pk, second.pk], duplicate_of__isnull=False)
+    assert merged.count() == 1
+    assert verify_chain().ok
