@@ -63,7 +63,14 @@ class WalkInForm(FeedbackForm):
 
     files = None  # no uploads at the desk: the receipt is answered to this one POST
 
-    token = forms.UUIDField(widget=forms.HiddenInput)
+    token = forms.UUIDField(
+        label=gettext_lazy("Submission key"),
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": gettext_lazy("The form lost its submission key: check it and send again."),
+            "invalid": gettext_lazy("The form lost its submission key: check it and send again."),
+        },
+    )
     institution_code = forms.CharField(
         label=gettext_lazy("Institution code (optional)"),
         max_length=6,
@@ -280,6 +287,9 @@ def service_point_submit(request):
                 form.add_error(None, error.message)
             else:
                 return _receipt_page(request, receipt)
+        if "token" in form.errors:  # a mangled key: a fresh one, so the next send can work
+            form.data = form.data.copy()
+            form.data["token"] = str(uuid.uuid4())
         status = 400
     else:
         form = WalkInForm(initial={"token": uuid.uuid4()}, service_point=point)

@@ -125,7 +125,9 @@ def test_double_click_makes_one_case_and_the_retry_gives_no_pin(agent_client):
     assert again.status_code == 200 and "no-store" in again["Cache-Control"]
     assert 'data-testid="pin-given-once"' in html
     case = Case.objects.get()
-    assert f"/sw/feedback/track/{case.reference}/new-pin/" in html  # the way to a new PIN
+    new_pin = f"/sw/feedback/track/{case.reference}/new-pin/"  # the public way to a new PIN
+    assert new_pin in html and 'data-testid="new-pin-link"' in html
+    assert 'data-testid="new-pin-link"' not in first.content.decode()
 
 
 def test_the_same_token_from_another_agent_is_another_case(agent_client, desk, client):
@@ -151,6 +153,16 @@ def test_errors_keep_what_was_typed_and_send_nothing(agent_client):
     assert "Choose the language the citizen wants to be answered in." in html
     assert 'value="Meter broken"' in html and 'value="0712 345 678"' in html
     assert f'value="{data["token"]}"' in html  # the retry still counts as one submission
+
+
+def test_a_mangled_token_is_replaced_and_nothing_typed_is_lost(agent_client):
+    response = agent_client.post(DESK, walk_in(token="not-a-uuid"))
+    assert response.status_code == 400 and not Case.objects.exists()
+    html = response.content.decode()
+    assert "The form lost its submission key" in html and 'value="not-a-uuid"' not in html
+    fresh = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    assert uuid.UUID(fresh) and 'value="Bili ya maji imeongezeka"' in html
+    assert agent_client.post(DESK, walk_in(token=fresh)).status_code == 200
 
 
 def test_consent_and_language_are_asked_not_preset(agent_client):
@@ -357,3 +369,63 @@ def test_agent_may_not_act_on_another_agents_case(agent_client):
     response = agent_client.post(page, {"action": "add_information", "add_information-body": "x"})
     assert response.status_code == 404
     assert others.events.count() == 1
+
+
+# Service points in the admin
+
+
+def test_administrator_adds_a_service_point_and_its_agents(client):
+    client.force_login(user("admin"))
+    add = reverse("feedback_servicepoint:add")
+    form = client.get(add).content.decode()
+    assert 'name="agents"' in form and "agent" in form
+    response = client.post(
+        add,
+        {
+            "code": "4001",
+            "name": "Kariakoo Post Office",
+            "name_sw": "Posta ya Kariakoo",
+            "location": "Msimbazi Street",
+            "host": Institution.objects.get(short_code="1811").pk,
+            "is_active": "on",
+            "agents": [user("agent").pk],
+        },
+    )
+    assert response.status_code == 302
+    point = ServicePoint.objects.get(code="4001")
+    assert user("agent").staff_profile.service_point == point
+    assert user("agent").staff_profile.history.latest().service_point_id == point.pk
+    edit = reverse("feedback_servicepoint:edit", args=[point.pk])
+    response = client.post(
+        edit,
+        {"code": "4001", "name": "Kariakoo Post Office", "is_active": "on", "agents": []},
+    )
+    assert response.status_code == 302
+    assert user("agent").staff_profile.service_point is None
+
+
+def test_only_agents_can_be_chosen(client, desk):
+    client.force_login(user("admin"))
+    edit = reverse("feedback_servicepoint:edit", args=[desk.pk])
+    response = client.post(
+        edit, {"code": desk.code, "name": desk.name, "agents": [user("officer").pk]}
+    )
+    assert response.status_code == 200  # the form again, with its error
+    assert user("officer").staff_profile.service_point is None
+
+
+def test_a_bad_keypad_code_is_refused_with_a_message(client):
+    client.force_login(user("admin"))
+    response = client.post(reverse("feedback_servicepoint:add"), {"code": "12a", "name": "X"})
+    assert "Use 1 to 6 digits" in response.content.decode()
+    assert not ServicePoint.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["agent", "officer", "lead", "auditor", "editor"])
+def test_only_administrators_manage_service_points(client, username):
+    client.force_login(user(username))
+    response = client.get(reverse("feedback_servicepoint:add"))
+    assert response.status_code in (302, 403)
+    assert "/admin/feedback/servicepoint/new/" not in response.get("Location", "")
+    client.post(reverse("feedback_servicepoint:add"), {"code": "4002", "name": "X"})
+    assert not ServicePoint.objects.exists()
