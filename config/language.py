@@ -36,6 +36,8 @@ class StaffLanguageMiddleware:
       response, so that the login and password-reset pages (no user yet, e.g. after signing
       out) greet the same person in the same language;
     - Content-Language names the language the admin page was rendered in.
+    The public pages keep their URL's language (/en/, /sw/); only the bare / redirect follows the
+    cookie, as it would after the language switcher.
     A profile without a preference ("use server language") changes nothing. Placed after
     AuthenticationMiddleware; Wagtail has already read the profile, so no extra query there.
     """

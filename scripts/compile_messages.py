@@ -41,7 +41,7 @@ def main() -> int:
         count = len(po.translated_entries())
         print(
             f"compiled {po_path.relative_to(LOCALE_DIR.parent)}: {count} of {len(po)} "
-            "Wagtail messages (the rest show in Wagtail's English)"
+            "messages of Wagtail and Django (the rest show in English)"
         )
     return 1 if failed else 0
 

@@ -2,6 +2,9 @@
 
 Wagtail ships no Swahili, so the admin staff use every day is translated here, apart from our
 own catalogue (locale/sw), which `make makemessages --no-obsolete` rewrites from our sources.
+The same catalogue also holds the few Django strings the admin shows (form errors, password
+rules, "5 minutes ago", the CSRF failure page) that Django's own Swahili leaves untranslated
+(DJANGO_GAPS); they are counted apart from Wagtail's.
 
     python scripts/wagtail_catalogue.py           # coverage: how many of Wagtail's msgids we cover
     python scripts/wagtail_catalogue.py --sync    # after upgrading Wagtail: refresh the msgids
@@ -58,6 +61,44 @@ def wagtail_entries(domain: str) -> dict[tuple, polib.POEntry]:
     return entries
 
 
+# Django's catalogues, and the source files of theirs whose strings staff meet in the admin.
+DJANGO_GAPS = {
+    "conf/locale": (
+        "forms/",
+        "core/validators.py",
+        "core/paginator.py",
+        "utils/timesince.py",
+        "views/csrf.py",
+        "db/models/base.py",
+    ),
+    "contrib/auth/locale": ("password_validation.py", "forms.py"),
+}
+
+
+def django_gap_entries(domain: str) -> dict[tuple, polib.POEntry]:
+    """Django's msgids from DJANGO_GAPS' files that Django's Swahili does not translate."""
+    if domain != "django":
+        return {}
+    import django
+
+    root = Path(django.__file__).resolve().parent
+    entries: dict[tuple, polib.POEntry] = {}
+    for locale_dir, sources in DJANGO_GAPS.items():
+        english = polib.pofile(str(root / locale_dir / "en" / "LC_MESSAGES" / "django.po"))
+        swahili = polib.pofile(str(root / locale_dir / "sw" / "LC_MESSAGES" / "django.po"))
+        done = {key(entry) for entry in swahili.translated_entries()}
+        app = (root / locale_dir).parent.relative_to(root.parent).as_posix()  # django/contrib/auth
+        for entry in english:
+            if entry.obsolete or not entry.msgid or key(entry) in done:
+                continue
+            files = [path for path, _line in entry.occurrences if path.startswith(sources)]
+            files += [p for p, _l in entry.occurrences if p.endswith(sources) and p not in files]
+            if files:
+                entry.occurrences = [(f"{app}/{path}", "") for path in files]
+                entries.setdefault(key(entry), entry)
+    return entries
+
+
 def catalogue_path(domain: str) -> Path:
     return CATALOGUE_DIR / f"{domain}.po"
 
@@ -66,9 +107,9 @@ def is_translated(entry: polib.POEntry) -> bool:
     return entry.translated() and "fuzzy" not in entry.flags
 
 
-def coverage(domain: str) -> tuple[int, int]:
-    """(Wagtail msgids we translate, Wagtail msgids) in one domain."""
-    source = wagtail_entries(domain)
+def coverage(domain: str, source: dict | None = None) -> tuple[int, int]:
+    """(Wagtail msgids we translate, Wagtail msgids) in one domain (or of another `source`)."""
+    source = wagtail_entries(domain) if source is None else source
     path = catalogue_path(domain)
     ours = polib.pofile(str(path)) if path.exists() else []
     done = {key(entry) for entry in ours if is_translated(entry)}
@@ -76,7 +117,7 @@ def coverage(domain: str) -> tuple[int, int]:
 
 
 def sync(domain: str) -> None:
-    source = wagtail_entries(domain)
+    source = {**django_gap_entries(domain), **wagtail_entries(domain)}
     path = catalogue_path(domain)
     old = {key(e): e for e in polib.pofile(str(path))} if path.exists() else {}
     po = polib.POFile(wrapwidth=100)
@@ -114,6 +155,9 @@ def main(argv: list[str]) -> int:
             f"Wagtail {domain}: {done} of {total} msgids translated into Swahili "
             f"({100 * done / total:.0f}%)"
         )
+        if gaps := django_gap_entries(domain):
+            done, total = coverage(domain, gaps)
+            print(f"Django {domain}, gaps in Django's Swahili staff meet: {done} of {total}")
     return 0
 
 

@@ -131,6 +131,19 @@ def test_wagtail_javascript_strings_in_swahili(client):
     assert '"Menyu kuu"' in js and '"Hakuna matokeo"' in js  # Main menu, No results
 
 
+def test_django_strings_its_own_swahili_lacks_are_ours():
+    from datetime import timedelta
+
+    from django.contrib.auth.password_validation import NumericPasswordValidator
+    from django.utils import timezone, translation
+    from django.utils.timesince import timesince
+
+    with translation.override("sw"):
+        five_minutes_ago = timesince(timezone.now() - timedelta(minutes=5))
+        assert five_minutes_ago.replace("\xa0", " ") == "dakika 5"
+        assert NumericPasswordValidator().get_help_text() == "Nenosiri lako lisiwe la namba tupu."
+
+
 def test_public_site_keeps_its_url_language(client):
     client.force_login(staff("officer", "sw"))
     response = client.get("/en/")
