@@ -1052,7 +1052,8 @@ def meter_photo() -> bytes:
         draw.rectangle((left, 126, left + 24, 154), outline=(90, 90, 90))
         draw.text((left + 8, 133), digit, fill=colour)
     for centre, angle in (((190, 230), (210, 210)), ((290, 230), (300, 252))):
-        draw.ellipse((centre[0] - 24, centre[1] - 24, centre[0] + 24, centre[1] + 24), width=2)
+        box = (centre[0] - 24, centre[1] - 24, centre[0] + 24, centre[1] + 24)
+        draw.ellipse(box, outline=(60, 60, 60), width=2)
         draw.line((centre, angle), fill=(200, 30, 30), width=3)
     draw.text((205, 80), "m3  DN15", fill=(30, 30, 30))
     buffer = io.BytesIO()
@@ -1143,13 +1144,10 @@ def _step_params(step: dict, at, users: dict) -> dict:
     if "due_in_working_days" in params:
         days = params.pop("due_in_working_days")
         params["due"] = sla.local_date(sla.add_working_days(at, days, sla.default_country()))
-    if "visibility" in params:
-        # `reply` before branch domain took a flag; the workflow keeps the parameter it knows.
-        params["internal"] = params["visibility"] == "internal"
     return params
 
 
-def _seed_workspace_case(spec, users, point, now, skipped: set) -> bool:
+def _seed_workspace_case(spec, users, point, now) -> bool:
     """One case of the data file, submitted and taken through its steps; False if it exists."""
     import random
     import zlib
@@ -1185,9 +1183,6 @@ def _seed_workspace_case(spec, users, point, now, skipped: set) -> bool:
     )
     case, citizen = submission.case, submission.actor
     for step in spec["steps"]:
-        if step["do"] not in workflow.ACTIONS:
-            skipped.add(step["do"])
-            continue
         if "days_ago" in step:
             clock.time = max(clock.time, now - timedelta(days=step["days_ago"]))
         else:
@@ -1223,25 +1218,25 @@ def seed_workspace(now=None) -> dict:
     users = {name: get_user_model().objects.get(username=name) for name in WORKSPACE_ACTORS}
     responses = seed_canned_responses()
     point = seed_agent_desk()
-    added, skipped = 0, set()
+    added = 0
     with _notifications_discarded():
         for spec in workspace_data()["cases"]:
             with transaction.atomic():
-                added += _seed_workspace_case(spec, users, point, now, skipped)
+                added += _seed_workspace_case(spec, users, point, now)
     return {
         "cases": added,
         "canned_responses": responses,
         "service_point": point,
-        "skipped_actions": sorted(skipped),
     }
 
 
 def workload(user, now) -> dict[str, int]:
-    """The numbers a demo user's dashboard shows, from the same querysets and rules (the
-    case scope of feedback.access, overdue(now), open directives, undecided appeals)."""
+    """The numbers a demo user's dashboard shows, from the querysets and rules dashboards use
+    (the case scope, open(), overdue(now), feedback.access's appeals and directives queues):
+    printed by seed_demo, so a demonstrator sees at once that every role has work waiting."""
     from feedback import sla
-    from feedback.access import profile_of, role_of
-    from feedback.models import Appeal, Case, Directive, PublicOutcome, Status
+    from feedback.access import appeals_for, directives_waiting_for, profile_of, role_of
+    from feedback.models import ANSWER_OWED, Case, PublicOutcome, Status
 
     cases = Case.objects.visible_to(user)
     open_cases = cases.open()
@@ -1260,26 +1255,29 @@ def workload(user, now) -> dict[str, int]:
         return numbers
     institution = profile_of(user).institution
     soon = sla.add_working_days(now, 2, sla.default_country())
-    numbers["assigned to them"] = open_cases.filter(assigned_to=user).count()
-    numbers["due within 2 working days"] = (
-        open_cases.filter(status__in=[Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED])
-        .filter(resolve_due__gte=now, resolve_due__lte=soon)
-        .count()
-    )
-    numbers["escalated to them"] = open_cases.filter(
-        escalated_to__path__startswith=institution.path
-    ).count()
-    numbers["open directives"] = Directive.objects.open().filter(case__in=cases).count()
-    numbers["unassigned"] = open_cases.filter(assigned_to=None).count()
-    numbers["appeals to decide"] = Appeal.objects.filter(
-        decided_at=None, institution__path__startswith=institution.path
-    ).count()
-    numbers["outcomes awaiting approval"] = PublicOutcome.objects.filter(
-        state=PublicOutcome.State.DRAFT, case__in=cases
-    ).count()
-    if role == Role.OVERSIGHT:
-        numbers["directives given, open"] = Directive.objects.open().filter(given_by=user).count()
-        numbers["directives given, overdue"] = (
-            Directive.objects.overdue(now).filter(given_by=user).count()
-        )
-    return numbers
+    directives = directives_waiting_for(user)
+    numbers |= {
+        "assigned to them": open_cases.filter(assigned_to=user).count(),
+        "due within 2 working days": open_cases.filter(
+            status__in=ANSWER_OWED, resolve_due__gte=now, resolve_due__lte=soon
+        ).count(),
+        "escalated to them": open_cases.filter(
+            escalated_to__path__startswith=institution.path
+        ).count(),
+        "unassigned": open_cases.filter(assigned_to=None).count(),
+        "appeals to decide": appeals_for(user).count(),
+        "outcomes awaiting approval": PublicOutcome.objects.filter(
+            state=PublicOutcome.State.DRAFT, case__in=cases
+        ).count(),
+        "directives waiting": directives.count(),
+        "directives overdue": directives.overdue(now).count(),
+    }
+    return {label: n for label, n in numbers.items() if label in DASHBOARD_NUMBERS[role]}
+
+
+_HANDLING = ("open", "overdue", "escalated to them", "directives waiting", "directives overdue")
+DASHBOARD_NUMBERS = {
+    Role.OFFICER: (*_HANDLING, "assigned to them", "due within 2 working days"),
+    Role.LEAD: (*_HANDLING, "unassigned", "appeals to decide", "outcomes awaiting approval"),
+    Role.OVERSIGHT: (*_HANDLING, "appeals to decide"),
+}
