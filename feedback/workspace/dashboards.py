@@ -3,9 +3,10 @@
 from feedback.sla), one aggregate query per panel, so a test calls them without HTTP.
 
 Every number is a link to the inbox (`feedback_case:index`) filtered to exactly the cases it
-counts: `INBOX_FILTERS` names the inbox's filter parameters for each number, and the
-conditions the inbox's filters apply are the ones here (`due_within`, `escalated_to_level`,
-`submitted_since`), so the two cannot drift apart. The oversight dashboard's rows are the
+counts: `INBOX_FILTERS` names the inbox's filter parameters for each number, and the inbox's
+filters for "due this week", "escalated to me" and "outcome to approve" apply the conditions
+defined here (`due_within` with `week_end`, `escalated_to_me`, `OUTCOME_AWAITING_APPROVAL`),
+so the two cannot drift apart. The oversight dashboard's rows are the
 reports' figures (feedback.reports.figures.compute_summaries), not counted again here.
 """
 
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from feedback import sla
-from feedback.access import EVERYWHERE, profile_of, role_of
+from feedback.access import EVERYWHERE, SUBTREE, profile_of, role_of
 from feedback.models import (
     ANSWER_OWED,
     OPEN_STATUSES,
@@ -47,20 +48,23 @@ LEADING_ROLES = frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
 # The oversight dashboard shows the reports' figures: the same people may see it.
 OVERSIGHT_ROLES = REPORT_ROLES
 
-# The inbox's filter parameters for each number (feedback_case:index, django-filter names).
+# The inbox's filter parameters for each number (feedback_case:index, its InboxFilterSet). With
+# no "show" or "status", the inbox lists the open cases handled at the user's level
+# (`handled_here`); "show=all" lifts that, for numbers that count closed or resolved cases too.
 INBOX_FILTERS: dict[str, dict[str, str]] = {
-    "open": {"status": "open"},
+    "open": {},
     "overdue": {"overdue": "true"},
     "due_this_week": {"due_this_week": "true"},
     "escalated_to_me": {"escalated_to_me": "true"},
-    "directives": {"directives": "open"},
-    "appeals": {"appeals": "to_decide"},
-    "outcomes": {"outcome": "draft"},
+    "directives": {"open_directives": "true"},
+    "appeals": {"appeals_to_decide": "true"},
+    "outcomes": {"show": "all", "outcome_to_approve": "true"},
     "unassigned": {"unassigned": "true"},
-    "assigned_to_me": {"assigned_to_me": "true"},
+    "assigned_to_me": {"mine": "true"},
     "awaiting_citizen": {"status": Status.AWAITING_CITIZEN},
-    "submitted_this_week": {"submitted_this_week": "true"},
-    "screening": {"status": "open"},
+    # and submitted_after=<this Monday>: see agent_numbers
+    "submitted_this_week": {"show": "all"},
+    "screening": {},
 }
 
 LABELS = {
@@ -93,8 +97,8 @@ class Tile:
         return str(LABELS[self.key])
 
 
-def inbox_url(key: str) -> str:
-    query = urlencode(INBOX_FILTERS[key])
+def inbox_url(key: str, **extra: str) -> str:
+    query = urlencode(INBOX_FILTERS[key] | extra)
     index = reverse("feedback_case:index")
     return f"{index}?{query}" if query else index
 
@@ -125,6 +129,28 @@ def due_within(now: datetime, until: datetime) -> Q:
 def escalated_to_level(institution: Institution) -> Q:
     """Open cases escalated to this institution or to one below it."""
     return Q(status__in=OPEN_STATUSES, escalated_to__path__startswith=institution.path)
+
+
+def escalated_to_me(user) -> Q:
+    """Open cases escalated to the user's level or below (anywhere, for those who see
+    everything): the inbox's "escalated to me" filter and the dashboard's number."""
+    profile = profile_of(user)
+    if profile is not None and profile.institution is not None:
+        return escalated_to_level(profile.institution)
+    return Q(status__in=OPEN_STATUSES, escalation_level__gt=0)
+
+
+def handled_here(user) -> Q:
+    """Cases the user's level handles now: not those escalated above their institution (still
+    visible to them, but someone else's work). The inbox's default narrowing: the inbox
+    branch has the same rule as feedback.workspace.inbox.handled_here; on merging, import
+    that one here and delete this copy."""
+    profile = profile_of(user)
+    if role_of(user) in SUBTREE and profile is not None and profile.institution is not None:
+        return Q(escalated_to__isnull=True) | Q(
+            escalated_to__path__startswith=profile.institution.path
+        )
+    return Q()
 
 
 def submitted_since(user, start: datetime) -> Q:
@@ -161,24 +187,23 @@ def workload(user, now: datetime | None = None) -> list[Tile]:
     now = now or timezone.now()
     profile = profile_of(user)
     level = profile.institution if profile and profile.institution else None
-    is_open = Q(status__in=OPEN_STATUSES)
+    # What the inbox lists before any filter: open cases handled at this level.
+    here = Q(status__in=OPEN_STATUSES) & handled_here(user)
     counts = {
-        "open": Count("pk", filter=is_open),
-        "overdue": Count("pk", filter=overdue_condition(now)),
-        "due_this_week": Count("pk", filter=due_within(now, week_end(now))),
-        "directives": Count("pk", filter=is_open & awaiting_directive_answer()),
+        "open": Count("pk", filter=here),
+        "overdue": Count("pk", filter=here & overdue_condition(now)),
+        "due_this_week": Count("pk", filter=here & due_within(now, week_end(now))),
+        "escalated_to_me": Count("pk", filter=here & escalated_to_me(user)),
+        "directives": Count("pk", filter=here & awaiting_directive_answer()),
     }
-    if level is not None:
-        counts["escalated_to_me"] = Count("pk", filter=escalated_to_level(level))
-    else:  # the administrator: everything escalated anywhere
-        counts["escalated_to_me"] = Count("pk", filter=is_open & Q(escalation_level__gt=0))
     if role in LEADING_ROLES:
         undecided = appeals_to_decide(level) if level else Q(status=Status.APPEALED)
-        counts["appeals"] = Count("pk", filter=undecided)
+        counts["appeals"] = Count("pk", filter=here & undecided)
+        # Resolved cases: the inbox shows them with "show=all", so no narrowing here either.
         counts["outcomes"] = Count("pk", filter=OUTCOME_AWAITING_APPROVAL)
-        counts["unassigned"] = Count("pk", filter=is_open & Q(assigned_to__isnull=True))
+        counts["unassigned"] = Count("pk", filter=here & Q(assigned_to__isnull=True))
     else:
-        counts["assigned_to_me"] = Count("pk", filter=is_open & Q(assigned_to=user))
+        counts["assigned_to_me"] = Count("pk", filter=here & Q(assigned_to=user))
     found = Case.objects.visible_to(user).order_by().aggregate(**counts)
     order = [key for key in INBOX_FILTERS if key in found]
     return _tiles({key: found[key] for key in order}, frozenset({"overdue", "directives"}))
@@ -190,16 +215,20 @@ def agent_numbers(user, now: datetime | None = None) -> list[Tile]:
     if role_of(user) != Role.AGENT:
         return []
     now = now or timezone.now()
+    monday = week_start(now)
     found = (
         Case.objects.visible_to(user)
         .order_by()
         .aggregate(
-            submitted_this_week=Count("pk", filter=submitted_since(user, week_start(now))),
+            submitted_this_week=Count("pk", filter=submitted_since(user, monday)),
             open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
             awaiting_citizen=Count("pk", filter=Q(status=Status.AWAITING_CITIZEN)),
         )
     )
-    return _tiles(found)
+    tiles = _tiles(found)
+    # The inbox's date filter (django-filter's range, "_after") takes the day: this Monday.
+    week = inbox_url("submitted_this_week", submitted_after=monday.date().isoformat())
+    return [Tile(t.key, t.count, week) if t.key == "submitted_this_week" else t for t in tiles]
 
 
 @dataclass(frozen=True)
