@@ -9,8 +9,9 @@ the tree AND on another institution's case, which only the roles that see everyw
 Every action of `workflow.ACTIONS` must have a row here (a new action cannot escape the matrix),
 and every row must name an action that exists.
 
-The world (about thirty cases in every status at four places) is built once for the module,
-inside a transaction rolled back at its end; each test runs in a savepoint within it.
+The world (about forty cases, in every status an action starts from, at four places) is
+built once for the module, inside a transaction rolled back at its end; each test runs in a
+savepoint within it.
 """
 
 import io
@@ -63,6 +64,10 @@ EVERYWHERE = {"admin", "auditor"}
 # The specification: action -> roles allowed to take it (on a case in their scope, when the
 # status and the action's guard permit). "citizen" is the citizen proved by reference and PIN.
 # ---------------------------------------------------------------------------------------------
+# Where the branches of issue 16 decided otherwise (2026-11-26), raised with the lead rather
+# than bent here: the action table gives oversight leaders the handlers' actions (HANDLERS
+# includes OVERSIGHT: acknowledge ... resolve ... write_outcome, and assign), and leaves the
+# lead out of close_with_pointer, which the shared plan gives to screener, lead and admin.
 HANDLE = {"officer", "lead", "admin"}  # the handling institution's own staff
 FOR_CITIZEN = {CITIZEN, "agent", "admin"}  # the citizen, or the agent who took the case down
 HIGHER = {"lead", "oversight", "admin"}  # the level above: appeals and escalations
@@ -270,7 +275,7 @@ def build_world() -> World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """Built once for the module in a transaction rolled back at its end (each test's own
-    savepoint nests inside it), so about thirty cases cost one build, not one per test."""
+    savepoint nests inside it), so about forty cases cost one build, not one per test."""
     with django_db_blocker.unblock():
         block = transaction.atomic()
         block.__enter__()
