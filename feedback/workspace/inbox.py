@@ -46,6 +46,7 @@ from feedback.models import (
     Status,
 )
 from feedback.workflow import ACTIONS, WorkflowError, is_overdue, perform, refusal, staff
+from feedback.workspace.search import search_cases
 
 logger = logging.getLogger("feedback.access")
 
@@ -73,22 +74,6 @@ def handled_here(user) -> Q:
 def default_inbox(cases: QuerySet[Case], user) -> QuerySet[Case]:
     """The inbox before any filter: the open cases handled here now."""
     return cases.open().filter(handled_here(user))
-
-
-def search_cases(cases: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """A reference however it was typed ("123 456-7890"), the start of one, or words that all
-    appear in the subject or the description."""
-    text = text.strip()
-    try:
-        return cases.filter(reference=references.normalize(text))
-    except references.InvalidReference:
-        pass
-    digits = "".join(ch for ch in text if ch not in " -./")
-    if digits.isascii() and digits.isdigit():
-        return cases.filter(reference__startswith=digits)
-    for word in text.split():
-        cases = cases.filter(Q(subject__icontains=word) | Q(description__icontains=word))
-    return cases
 
 
 def services_seen_by(request) -> QuerySet[Service]:
