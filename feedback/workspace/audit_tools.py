@@ -127,7 +127,7 @@ def exports() -> list[tuple[str, str, str]]:
     """(label, url, icon) of what an auditor downloads: the reports, the case list's CSV, the
     published chain heads (public, for a copy kept outside the registry)."""
     return [
-        (_("Accountability reports"), reverse("feedback_reports:index"), "doc-full"),
+        (_("Reports to download: PDF and CSV"), reverse("feedback_reports:index"), "doc-full"),
         (_("Case list as CSV"), reverse("feedback_case:index") + "?export=csv", "download"),
         (_("Published audit-chain heads"), reverse("audit_chain"), "link-external"),
         (_("Published heads as a text file"), reverse("audit_chain_text"), "download"),

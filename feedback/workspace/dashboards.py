@@ -20,7 +20,6 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from feedback import sla
 from feedback.access import EVERYWHERE, SUBTREE, profile_of, role_of
@@ -68,7 +67,7 @@ INBOX_FILTERS: dict[str, dict[str, str]] = {
 }
 
 LABELS = {
-    "open": pgettext_lazy("dashboard: cases still open", "Open"),
+    "open": _("Open cases"),
     "overdue": _("Overdue"),
     "due_this_week": _("Due in the next 5 working days"),
     "escalated_to_me": _("Escalated to your level"),
