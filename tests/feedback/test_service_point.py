@@ -171,6 +171,7 @@ def test_consent_and_language_are_asked_not_preset(agent_client):
         radios = re.findall(rf'<input type="radio" name="{name}"[^>]*>', html)
         assert len(radios) == 2 and not [radio for radio in radios if "checked" in radio]
     assert 'name="token"' in html and 'type="hidden"' in html
+    assert "data-send-once" in html and "desk.js" in html  # a second click sends nothing
 
 
 def test_anonymous_citizen_gets_a_receipt_that_warns_the_pin_is_irreplaceable(agent_client):
