@@ -160,6 +160,8 @@ class Journey:
 
     def check_axe(self, page, name: str) -> None:
         """Run axe on the page; record everything; keep blocking findings on our markup."""
+        # Colours measured halfway through a fade-in (Wagtail's messages) are not the page's.
+        page.evaluate("document.getAnimations().forEach((animation) => animation.finish())")
         page.add_script_tag(path=str(_axe()))
         report = page.evaluate(
             """async () => {
