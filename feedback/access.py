@@ -53,6 +53,16 @@ def covers(user, institution: Institution) -> bool:
     return institution.path.startswith(profile.institution.path)
 
 
+def handles(user, institution: Institution) -> bool:
+    """Whether a staff member may do the handling work of a case this institution handles
+    now: officers and leads within their tree; an oversight leader only at their own level
+    (a case that climbed to them); below it they read and direct, they do not answer."""
+    if role_of(user) == Role.OVERSIGHT:
+        profile = profile_of(user)
+        return profile is not None and profile.institution_id == institution.pk
+    return covers(user, institution)
+
+
 def in_screening(case: Case) -> bool:
     """The row-level twin of models.IN_SCREENING: routed to the top of the tree, not escalated
     up to it (the desk's queue)."""

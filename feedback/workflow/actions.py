@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from feedback import sla
-from feedback.access import covers, screens
+from feedback.access import covers, handles, screens
 from feedback.models import (
     OPEN_STATUSES,
     Appeal,
@@ -82,6 +82,11 @@ class Action:
     # The statuses it is taken from itself (None: all its sources). From its other sources
     # the steps that lead there are taken first, in the same transaction (`implied_steps`).
     direct_from: frozenset | None = None
+    # Oversight's kind of action (directing, escalating, deciding appeals, withdrawing): an
+    # oversight leader takes it on any case handled below them. Every other action is the
+    # handling institution's own work, which oversight takes only on cases that climbed to
+    # its own level (feedback.access.handles).
+    oversees: bool = False
 
     @property
     def direct_sources(self) -> frozenset:
@@ -478,6 +483,7 @@ ACTIONS: dict[str, Action] = {
             _("Escalate to the level above"),
             (Param("reason", "text", _("Why it is escalated")),),
             guard=_can_climb,
+            oversees=True,
         ),
         Action(
             "assign",
@@ -547,6 +553,7 @@ ACTIONS: dict[str, Action] = {
             _("Uphold the appeal: reopen the case at this level"),
             (Param("response", "text", _("Reasons for the decision")),),
             scope=appeal_institution,
+            oversees=True,
         ),
         Action(
             "dismiss_appeal",
@@ -558,6 +565,7 @@ ACTIONS: dict[str, Action] = {
             _("Dismiss the appeal: the outcome stands"),
             (Param("response", "text", _("Reasons for the decision")),),
             scope=appeal_institution,
+            oversees=True,
         ),
         # An appeal left undecided past its deadline climbs like a case does.
         Action(
@@ -571,6 +579,7 @@ ACTIONS: dict[str, Action] = {
             (Param("reason", "text", _("Why it is escalated")),),
             scope=appeal_institution,
             guard=_appeal_can_climb,
+            oversees=True,
         ),
         # Messages and marks that leave the status as it is.
         Action(
@@ -657,6 +666,7 @@ ACTIONS: dict[str, Action] = {
                     missing=_("Give the working day by which the institution must answer."),
                 ),
             ),
+            oversees=True,
         ),
         Action(
             "answer_directive",
@@ -725,6 +735,7 @@ ACTIONS: dict[str, Action] = {
             _("Withdraw the published outcome"),
             (Param("reason", "text", _("Why is it withdrawn?")),),
             guard=_outcome_published,
+            oversees=True,
         ),
     ]
 }
@@ -748,7 +759,9 @@ def _may_act_on(actor: Actor, case: Case, action: Action) -> bool:
         )
     if role == Role.SCREENER:
         return screens(actor.user, case)
-    return covers(actor.user, action.scope(case))
+    if action.oversees:
+        return covers(actor.user, action.scope(case))
+    return handles(actor.user, action.scope(case))
 
 
 def _is_step(action: Action) -> bool:

@@ -291,6 +291,10 @@ class InboxView(ScopedCases, RegistryIndexView):
     def now(self) -> datetime:
         return timezone.now()
 
+    def get_base_queryset(self):
+        # The export's codes, NULL-safe: a case in screening has no service.
+        return super().get_base_queryset().annotate(service_code=F("service__code"))
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         if self.is_export and role_of(request.user) not in EXPORTERS:
@@ -397,7 +401,7 @@ class CaseViewSet(RegistryViewSet):
         "channel",
         "status",
         "institution.short_code",
-        "service.code",
+        "service_code",
         "language",
         "escalation_level",
         "submitted_at",
@@ -413,7 +417,7 @@ class CaseViewSet(RegistryViewSet):
         "channel": _("Channel"),
         "status": _("Status"),
         "institution.short_code": _("Institution code"),
-        "service.code": _("Service code"),
+        "service_code": _("Service code"),
         "language": _("Language"),
         "escalation_level": _("Escalation level"),
         "submitted_at": _("Submitted"),

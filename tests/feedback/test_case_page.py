@@ -322,9 +322,7 @@ def test_internal_and_public_events_are_marked(client):
 
 
 def _internal() -> dict:
-    """The reply parameter that makes a note internal, whichever form the table has now."""
-    names = {param.name for param in workflow.ACTIONS["reply"].params}
-    return {"visibility": "internal"} if "visibility" in names else {"internal": True}
+    return {"visibility": "internal"}
 
 
 def test_a_deliberate_choice_has_radio_buttons_and_nothing_preselected():

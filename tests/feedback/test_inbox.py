@@ -292,13 +292,17 @@ def test_markers_are_words_overdue_due_soon_and_no_reply_yet(world):
     assert world["fresh"].next_due <= due_soon_limit(timezone.now())
     assert "Due within 2 working days" in fresh_row and "No reply yet" in fresh_row
     assert "Overdue" not in fresh_row
-    workflow.reply(world["fresh"], by=actor("officer"), body="We are looking into it.")
+    workflow.reply(
+        world["fresh"], by=actor("officer"), body="We are looking into it.", visibility="public"
+    )
     html = client_for("officer").get(INBOX).content.decode()
     assert "No reply yet" not in row_of(html, world["fresh"].reference)
 
 
 def test_an_internal_note_is_not_a_reply(world):
-    workflow.reply(world["fresh"], by=actor("officer"), body="Call the depot.", internal=True)
+    workflow.reply(
+        world["fresh"], by=actor("officer"), body="Call the depot.", visibility="internal"
+    )
     assert CaseEvent.objects.filter(case=world["fresh"], is_public=False).exists()
     html = client_for("officer").get(INBOX).content.decode()
     assert "No reply yet" in row_of(html, world["fresh"].reference)
@@ -414,6 +418,17 @@ def test_auditor_exports_declared_columns_without_personal_data(world):
         assert secret not in body
 
 
+def test_export_of_a_case_with_no_service_leaves_its_code_empty(world):
+    screened = submit_case(institution=None, service=None).case  # the screening queue
+    response = client_for("auditor").get(INBOX, {"export": "csv", "show": "all"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    code = rows[0].index("Service code")
+    row = next(row for row in rows if row[0] == screened.reference)
+    assert row[code] == ""
+    water = next(row for row in rows if row[0] == world["fresh"].reference)
+    assert water[code] == world["fresh"].service.code
+
+
 def test_lead_export_keeps_to_the_leads_scope(world):
     response = client_for("lead").get(INBOX, {"export": "csv", "show": "all"})
     body = b"".join(response.streaming_content).decode()
@@ -451,7 +466,7 @@ def add_cases(count: int) -> None:
         if index % 3 == 0:
             workflow.assign(case, by=actor("lead"), officer=user("officer"))
         if index % 4 == 0:
-            workflow.reply(case, by=actor("officer"), body="On it.")
+            workflow.reply(case, by=actor("officer"), body="On it.", visibility="public")
 
 
 PARAMS = [{}, {"overdue": "on"}, {"q": "case number"}, {"show": "all", "ordering": "reference"}]

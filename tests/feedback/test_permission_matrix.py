@@ -105,7 +105,8 @@ ACTION_ROLES: dict[str, set[str]] = {
     "give_directive": {"oversight", "admin"},
     "answer_directive": HANDLE,
     "merge": HANDLE,
-    "close_with_pointer": {"screener", "lead", "admin"},
+    # The desk closes with a pointer (no wrong door); a lead routes with `refer` instead.
+    "close_with_pointer": {"screener", "admin"},
 }
 ACTION_ACTORS = [*STAFF, CITIZEN, ANONYMOUS]
 

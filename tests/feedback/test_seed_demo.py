@@ -205,8 +205,8 @@ def test_seed_demo_run_again_adds_nothing_and_prints_every_dashboards_work(setti
     assert "Service point: Ilala Post Office (code 1811), agent: agent" in output
     for name in ("officer", "lead", "oversight", "agent", "screener", "auditor"):
         assert re.search(rf"^  {name} +\w", output, re.MULTILINE), name
-    assert re.search(r"^  officer .*assigned to them [1-9]", output, re.MULTILINE)
-    assert re.search(r"^  screener +in the screening queue [4-6]$", output, re.MULTILINE)
+    assert re.search(r"^  officer .*Assigned to you [1-9]", output, re.MULTILINE)
+    assert re.search(r"^  screener +Waiting in the screening queue [4-6]$", output, re.MULTILINE)
 
 
 def test_workspace_demo_attachments_are_a_real_photo_and_pdf_stored_as_uploads_are(demo_content):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
-from feedback import sms, workflow
+from feedback import references, sms, workflow
 from feedback.models import Case, Channel, Contact, Institution, Role, ServicePoint, Status
 from feedback.workspace.agent import take_down
 from tests.feedback.factories import make_staff, submit_case, user, water_service
@@ -175,7 +175,7 @@ def test_consent_and_language_are_asked_not_preset(agent_client):
 
 
 def test_anonymous_citizen_gets_a_receipt_that_warns_the_pin_is_irreplaceable(agent_client):
-    data = walk_in(name="", phone="", notify_by="none")
+    data = walk_in(name="", phone="", notify_by="none", language="en")
     response = agent_client.post(DESK, data)
     assert response.status_code == 200 and shown_pin(response)
     case = Case.objects.get()
@@ -335,7 +335,8 @@ def test_agent_lists_and_opens_only_the_cases_they_submitted(agent_client):
     theirs = Case.objects.get()
     others = submit_case().case
     listing = agent_client.get(reverse("feedback_case:index")).content.decode()
-    assert theirs.reference in listing and others.reference not in listing
+    assert references.format_reference(theirs.reference) in listing
+    assert references.format_reference(others.reference) not in listing
     searched = agent_client.get(reverse("feedback_case:index"), {"q": others.reference})
     assert searched.status_code == 200
     assert reverse("feedback_case_workspace", args=[others.pk]) not in searched.content.decode()
