@@ -193,6 +193,28 @@ class FeedbackForm(forms.Form):
             self.cleaned_data.get("institution"), self.cleaned_data.get("service")
         )
 
+    def submission_fields(self, language: str) -> dict:
+        """What workflow.submit needs from the cleaned form; the channel adds its own (the
+        channel itself, attachments, the idempotency key, who submitted)."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "institution": self.routed_institution(),
+            "service": data["service"],
+            "area": data["area"],
+            "location": data["location"],
+            "subject": data["subject"],
+            "description": data["description"],
+            "language": language,
+            "contact": workflow.ContactDetails(
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                notify_by=data["notify_by"],
+            ),
+            "consent_to_publish": data["consent_to_publish"],
+        }
+
     def draft_data(self) -> dict:
         """What to keep between the form and the review step (no files: they are stored)."""
         data = self.cleaned_data

@@ -141,7 +141,8 @@ def _send(request, page):
                 submission = None
             else:
                 submission = workflow.submit(
-                    **_submission_fields(form),
+                    **form.submission_fields(language=get_language()),
+                    channel=Channel.WEB,
                     attachments=list(draft.files.all()),
                     idempotency_key=str(draft.token),
                 )
@@ -157,28 +158,6 @@ def _send(request, page):
     # The draft token stays in the session: a retry of this POST finds the case by it.
     tracking.remember_proven(request.session, submission.case.reference)
     return _confirmation(request, page, submission.case, pin=submission.pin)
-
-
-def _submission_fields(form) -> dict:
-    data = form.cleaned_data
-    return {
-        "kind": data["kind"],
-        "institution": form.routed_institution(),
-        "service": data["service"],
-        "area": data["area"],
-        "location": data["location"],
-        "subject": data["subject"],
-        "description": data["description"],
-        "channel": Channel.WEB,
-        "language": get_language(),
-        "contact": workflow.ContactDetails(
-            name=data["name"],
-            phone=data["phone"],
-            email=data["email"],
-            notify_by=data["notify_by"],
-        ),
-        "consent_to_publish": data["consent_to_publish"],
-    }
 
 
 def _confirmation(request, page, case: Case, *, pin: str | None):

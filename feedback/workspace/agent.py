@@ -188,27 +188,6 @@ class WalkInForm(FeedbackForm):
     def service_point(self) -> ServicePoint:
         return self.fixed_service_point or self.cleaned_data["service_point"]
 
-    def submission_fields(self) -> dict:
-        """What workflow.submit needs, from the cleaned form."""
-        data = self.cleaned_data
-        return {
-            "kind": data["kind"],
-            "institution": self.routed_institution(),
-            "service": data["service"],
-            "area": data["area"],
-            "location": data["location"],
-            "subject": data["subject"],
-            "description": data["description"],
-            "language": data["language"],
-            "contact": workflow.ContactDetails(
-                name=data["name"],
-                phone=data["phone"],
-                email=data["email"],
-                notify_by=data["notify_by"],
-            ),
-            "consent_to_publish": data["consent_to_publish"],
-        }
-
 
 @dataclass(frozen=True)
 class Receipt:
@@ -280,7 +259,7 @@ def service_point_submit(request):
                     agent=request.user,
                     service_point=form.service_point(),
                     token=str(form.cleaned_data["token"]),
-                    fields=form.submission_fields(),
+                    fields=form.submission_fields(language=form.cleaned_data["language"]),
                     receipt_by_sms=form.cleaned_data["receipt_by_sms"],
                 )
             except workflow.WorkflowError as error:
