@@ -123,7 +123,7 @@ def test_the_auditor_downloads_a_swahili_pdf_whose_page_one_matches_the_public_p
 
     page = _signed_in_page(browser, base, "sw")
     # The way a new user finds it: Wagtail's Reports menu, then our item in it.
-    page.get_by_role("button", name=re.compile("Reports")).click()
+    page.get_by_role("button", name=re.compile(_sw("Reports"))).click()
     page.get_by_role("link", name=_sw("Accountability reports")).click()
     page.wait_for_url(f"{base}/admin/feedback/reports/")
     page.select_option("#id_institution", value=str(ministry.pk))
