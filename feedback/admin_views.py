@@ -8,12 +8,14 @@ listing (the inbox) lives in feedback/workspace/inbox.py, on these same base cla
 """
 
 from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from feedback.access import institutions_covered
 from feedback.models import CharterTerm, Institution, Service
 
 # Which URL names each admin action brings; a viewset serves only those of its actions.
@@ -134,8 +136,43 @@ class InstitutionViewSet(RegistryViewSet):
     form_fields = ["name", "name_sw", "short_code", "acronym", "level", "is_active"]
 
 
+class KeptByTheTree:
+    """Edit, add and delete views of a charter: a feedback lead keeps those of their part of
+    the tree (feedback.access.institutions_covered), an administrator every one. The rows a
+    view may open and the choices its form offers are narrowed alike; anything else is 404."""
+
+    # How a row names its institution, as a lookup.
+    institution_lookup = "institution"
+
+    def kept_rows(self):
+        covered = institutions_covered(self.request.user)
+        return self.model.objects.filter(**{f"{self.institution_lookup}__in": covered})
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.kept_rows(), pk=self.kwargs[self.pk_url_kwarg])
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        covered = institutions_covered(self.request.user)
+        if "institution" in form.fields:
+            form.fields["institution"].queryset = covered
+        if "service" in form.fields:
+            form.fields["service"].queryset = Service.objects.filter(institution__in=covered)
+        return form
+
+
+def kept_views(name: str, lookup: str) -> tuple[type, type, type]:
+    """The edit, add and delete view classes of one charter viewset, narrowed to the tree."""
+    attrs = {"institution_lookup": lookup}
+    return tuple(
+        type(f"{name}{base.__name__}", (KeptByTheTree, base), attrs)
+        for base in (generic.EditView, generic.CreateView, generic.DeleteView)
+    )
+
+
 class ServiceViewSet(RegistryViewSet):
-    """Services and their charters; a service that cases refer to is retired, not deleted."""
+    """Services and their charters; a service that cases refer to is retired, not deleted.
+    Feedback leads keep the charters of their part of the tree (`KeptByTheTree`)."""
 
     model = Service
     icon = "list-ul"
@@ -156,10 +193,14 @@ class ServiceViewSet(RegistryViewSet):
         "reopen_window_days",
         "is_active",
     ]
+    edit_view_class, add_view_class, delete_view_class = kept_views("Service", "institution")
 
 
 class CharterTermViewSet(RegistryViewSet):
     model = CharterTerm
+    edit_view_class, add_view_class, delete_view_class = kept_views(
+        "CharterTerm", "service__institution"
+    )
     icon = "time"
     menu_label = _("Charter terms by kind")
     actions = frozenset({"view", "add", "change", "delete"})

@@ -24,9 +24,16 @@ READ_REGISTRY = [
     "feedback.view_service",
     "feedback.view_charterterm",
 ]
+# Feedback leads keep the service charters of their part of the tree (feedback.admin_views).
+KEEP_CHARTERS = [
+    "feedback.change_service",
+    "feedback.add_charterterm",
+    "feedback.change_charterterm",
+    "feedback.delete_charterterm",
+]
 GROUP_PERMISSIONS = {
     Role.OFFICER: READ_REGISTRY,
-    Role.LEAD: READ_REGISTRY,
+    Role.LEAD: READ_REGISTRY + KEEP_CHARTERS,
     Role.OVERSIGHT: READ_REGISTRY,
     Role.AGENT: ["wagtailadmin.access_admin", "feedback.view_case"],
     Role.AUDITOR: READ_REGISTRY,

@@ -13,7 +13,7 @@ from wagtail.admin.views.generic.base import BaseListingView
 
 from feedback import workflow
 from feedback.access import cases_visible_to
-from feedback.models import Case, Institution, Status
+from feedback.models import Case, CharterTerm, Institution, Service, Status
 from tests.feedback.factories import case_in, submit_case, user
 
 pytestmark = pytest.mark.django_db
@@ -276,6 +276,48 @@ def test_registry_tables_are_read_only_for_staff_below_admin():
     assert (add.get("Location"), add.status_code) == denied
     admin = staff_client("admin")
     assert admin.get(f"/admin/feedback/institution/edit/{institution.pk}/").status_code == 200
+
+
+def test_a_lead_keeps_the_charters_of_their_tree_and_no_other():
+    water = Service.objects.get(institution__short_code="1111", code="1")
+    nhif = Service.objects.get(institution__short_code="121", code="1")
+    lead = staff_client("lead")  # DAWASA (111)
+    form = lead.get(f"/admin/feedback/service/edit/{water.pk}/")
+    assert form.status_code == 200
+    offered = form.context["form"].fields["institution"].queryset
+    assert set(offered.values_list("short_code", flat=True)) == {"111", "1111"}
+    data = {
+        "institution": water.institution_id,
+        "name": water.name,
+        "name_sw": water.name_sw,
+        "code": water.code,
+        "description": water.description,
+        "description_sw": water.description_sw,
+        "acknowledge_days": 1,
+        "resolve_days": 9,
+        "reopen_window_days": water.reopen_window_days,
+        "is_active": "on",
+    }
+    assert lead.post(f"/admin/feedback/service/edit/{water.pk}/", data).status_code == 302
+    water.refresh_from_db()
+    assert water.resolve_days == 9
+    assert water.history.latest().history_user == user("lead")  # in the audit chain
+    # Another institution's charter: not found, and not changed by a forged post.
+    assert lead.get(f"/admin/feedback/service/edit/{nhif.pk}/").status_code == 404
+    forged = {**data, "institution": nhif.institution_id, "code": nhif.code}
+    assert lead.post(f"/admin/feedback/service/edit/{nhif.pk}/", forged).status_code == 404
+    nhif.refresh_from_db()
+    assert nhif.resolve_days == 10
+    # A charter term for another institution's service is not on offer either.
+    term = {"service": nhif.pk, "kind": "inquiry", "acknowledge_days": 1, "resolve_days": 2}
+    assert lead.post("/admin/feedback/charterterm/new/", term).status_code == 200  # form error
+    assert not CharterTerm.objects.filter(service=nhif).exists()
+    term["service"] = water.pk
+    assert lead.post("/admin/feedback/charterterm/new/", term).status_code == 302
+    assert CharterTerm.objects.filter(service=water, kind="inquiry").exists()
+    # Officers read charters; they do not keep them.
+    officer_edit = staff_client("officer").get(f"/admin/feedback/service/edit/{water.pk}/")
+    assert (officer_edit.status_code, officer_edit["Location"]) == (302, "/admin/")
 
 
 @pytest.mark.parametrize("prefix", ["+25575", "+25571", "+1"])
