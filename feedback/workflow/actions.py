@@ -489,7 +489,7 @@ ACTIONS: dict[str, Action] = {
             "assign",
             OPEN_ACTIVE | {S.AWAITING_CITIZEN},
             None,
-            frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN}),
+            frozenset({Role.LEAD, Role.ADMIN}),
             _("assigned"),
             _("assign"),
             _("Assign to an officer"),

@@ -34,6 +34,7 @@ from feedback.models import (
 from feedback.reports.figures import Summary, compute_summaries
 from feedback.reports.generation import REPORT_ROLES
 from feedback.reports.periods import last_twelve_months
+from feedback.workflow import ACTIONS
 from feedback.workspace.queues import (
     OUTCOME_AWAITING_APPROVAL,
     appeals_to_decide,
@@ -47,8 +48,6 @@ from feedback.workspace.queues import (
 DUE_WORKING_DAYS = 5
 # Roles whose dashboard is an institution's workload (their institution and everything below).
 WORKLOAD_ROLES = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
-# Roles that also decide appeals, approve outcomes and assign cases (the action table's roles).
-LEADING_ROLES = frozenset({Role.LEAD, Role.OVERSIGHT, Role.ADMIN})
 # The oversight dashboard shows the reports' figures: the same people may see it.
 OVERSIGHT_ROLES = REPORT_ROLES
 
@@ -147,12 +146,15 @@ def workload(user, now: datetime | None = None) -> list[Tile]:
         "escalated_to_me": Count("pk", filter=here & escalated_to_me(user)),
         "directives": Count("pk", filter=here & awaiting_directive_answer()),
     }
-    if role in LEADING_ROLES:
+    # Who decides appeals, approves outcomes and assigns is the action table's say.
+    if role in ACTIONS["uphold_appeal"].roles:
         counts["appeals"] = Count("pk", filter=here & appeals_to_decide(user))
+    if role in ACTIONS["approve_outcome"].roles:
         # Resolved cases: the inbox shows them with "show=all", so no narrowing here either.
         counts["outcomes"] = Count("pk", filter=OUTCOME_AWAITING_APPROVAL)
+    if role in ACTIONS["assign"].roles:
         counts["unassigned"] = Count("pk", filter=here & Q(assigned_to__isnull=True))
-    else:
+    elif role == Role.OFFICER:
         counts["assigned_to_me"] = Count("pk", filter=here & Q(assigned_to=user))
     found = Case.objects.visible_to(user).order_by().aggregate(**counts)
     order = [key for key in INBOX_FILTERS if key in found]
