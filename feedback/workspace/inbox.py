@@ -32,7 +32,14 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.bulk_action import BulkAction
 
 from feedback import references
-from feedback.access import EVERYWHERE, SUBTREE, cases_visible_to, profile_of, role_of
+from feedback.access import (
+    EVERYWHERE,
+    SUBTREE,
+    cases_visible_to,
+    institutions_covered,
+    profile_of,
+    role_of,
+)
 from feedback.admin_views import RegistryIndexView, RegistryViewSet
 from feedback.models import (
     Case,
@@ -71,12 +78,9 @@ def default_inbox(cases: QuerySet[Case], user) -> QuerySet[Case]:
 def services_seen_by(request) -> QuerySet[Service]:
     """The service filter offers only services of institutions the user sees."""
     user = request.user if request is not None else None
-    role = role_of(user)
-    if role in EVERYWHERE:
-        return Service.objects.all()
-    profile = profile_of(user)
-    if role in SUBTREE and profile is not None and profile.institution is not None:
-        return Service.objects.filter(institution__path__startswith=profile.institution.path)
+    if role_of(user) in EVERYWHERE | SUBTREE:
+        return Service.objects.filter(institution__in=institutions_covered(user))
+    # Agents and the screening desk: the services of the cases they may see.
     visible = cases_visible_to(user).exclude(service=None).values("service_id")
     return Service.objects.filter(pk__in=visible)
 
