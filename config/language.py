@@ -8,7 +8,17 @@ from django.utils import translation
 from wagtail.admin.localization import get_available_admin_languages
 
 # Routes outside i18n_patterns (config/urls.py): a 404 there is final.
-UNPREFIXED = ("/admin/", "/documents/", "/i18n/", "/healthz", "/static/", "/media/")
+UNPREFIXED = (
+    "/admin/",
+    "/documents/",
+    "/i18n/",
+    "/healthz",
+    "/static/",
+    "/media/",
+    "/api/",
+    "/open311/",
+    "/channels/",
+)
 
 
 class LocaleMiddleware(locale.LocaleMiddleware):

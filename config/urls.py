@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("feedback.channels.api.urls")),
+    path("open311/", include("feedback.channels.open311.urls")),
 ]
 
 

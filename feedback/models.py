@@ -118,12 +118,35 @@ class Service(BilingualName):
             models.UniqueConstraint(fields=["institution", "code"], name="unique_service_code")
         ]
 
+    @property
+    def global_code(self) -> str:
+        """The service's code across the whole registry (Open311's `service_code`, the API's
+        `code`): its institution's short code and its own, "101-12". A service's own code is
+        unique only within its institution; an institution's short code is unique."""
+        return f"{self.institution.short_code}{GLOBAL_CODE_SEPARATOR}{self.code}"
+
     def charter_for(self, kind: str) -> tuple[int, int]:
         """Working days (to acknowledge, to resolve) promised for one kind of feedback."""
         term = next((t for t in self.charter_terms.all() if t.kind == kind), None)
         if term is None:
             return self.acknowledge_days, self.resolve_days
         return term.acknowledge_days, term.resolve_days
+
+
+GLOBAL_CODE_SEPARATOR = "-"
+
+
+def service_by_global_code(code: str, queryset=None) -> "Service | None":
+    """The service a global code names ("101-12": institution 101's service 12), or None."""
+    short_code, separator, own = (code or "").strip().partition(GLOBAL_CODE_SEPARATOR)
+    if not separator or not short_code.isdigit() or not own.isdigit():
+        return None
+    queryset = Service.objects.all() if queryset is None else queryset
+    return (
+        queryset.select_related("institution")
+        .filter(institution__short_code=short_code, code=own)
+        .first()
+    )
 
 
 class CharterTerm(models.Model):
@@ -403,6 +426,15 @@ class Case(models.Model):
         verbose_name=_("service point"),
     )
 
+    # The organisation's app or portal that submitted it (channel api or open311).
+    api_client = models.ForeignKey(
+        "ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("API client"),
+    )
     # The channel's own key for one submission (a web draft's token, an API client's
     # Idempotency-Key): a retry of the same submission finds the first case.
     idempotency_key = models.CharField(  # noqa: DJ001 (NULL: no key, outside the unique index)
@@ -886,3 +918,47 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_what_display()}: {self.case.reference}"
+
+
+class ApiClient(models.Model):
+    """An organisation's app or portal that uses the REST API or Open311 with a key of its own.
+
+    The key is shown once, when issued (feedback.channels.keys.issue_key); only its prefix (to
+    find it) and a keyed digest (to check it) are stored. A revoked client's key is refused.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    requests_per_minute = models.PositiveIntegerField(
+        _("requests per minute"),
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("Requests beyond this in one minute are refused with 429 until it ends."),
+    )
+    key_prefix = models.CharField(_("key prefix"), max_length=12, unique=True, editable=False)
+    key_digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    history = chained_history()
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -81,3 +81,30 @@ def institution_replies(case):
         .exclude(action__in=[*citizens_own, "submit"])
         .only("created_at", "to_status", "from_status", "body", "type", "action")
     )
+
+
+def public_exchange(case):
+    """What the proved citizen reads of their case's story, oldest first: every public event
+    but assignments (which name staff). The web's tracking page, the API, USSD and SMS read
+    this one query."""
+    from feedback.models import CaseEvent
+
+    return (
+        case.events.filter(is_public=True)
+        .exclude(type=CaseEvent.Type.ASSIGNED)
+        .order_by("created_at", "pk")
+    )
+
+
+def last_answer(case):
+    """The institution's latest public words on the case (a message, a response, a decision
+    with a text), or None: Open311's status_notes, the USSD "last answer" screen."""
+    from feedback.models import CaseEvent
+
+    return (
+        public_exchange(case)
+        .filter(actor_kind=CaseEvent.ActorKind.STAFF)
+        .exclude(body="")
+        .order_by("-created_at", "-pk")
+        .first()
+    )

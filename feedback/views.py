@@ -19,7 +19,7 @@ from feedback import citizens, pin_recovery, privacy, references, tracking, work
 from feedback.action_forms import action_form
 from feedback.attachments import store_upload, validate_upload
 from feedback.forms import FeedbackForm, MultipleFileField, PinForm, ReferenceForm
-from feedback.models import Appeal, Case, CaseEvent, Channel, Contact, Status, SubmissionDraft
+from feedback.models import Appeal, Case, Channel, Contact, Status, SubmissionDraft
 
 DRAFT_KEY = "feedback_draft"
 
@@ -350,11 +350,7 @@ def _case_context(case: Case, verified: bool, forms: dict) -> dict:
     shown = [forms.get("pin_form"), *forms.get("actions", {}).values()]
     context["has_errors"] = any(form is not None and form.errors for form in shown)
     if verified:
-        context["events"] = (
-            case.events.filter(is_public=True)
-            .exclude(type=CaseEvent.Type.ASSIGNED)
-            .prefetch_related("attachments")
-        )
+        context["events"] = tracking.public_exchange(case).prefetch_related("attachments")
         actions = forms.get("actions") or _citizen_forms(case, workflow.citizen_of(case))
         context["actions"] = actions
         context["appeal"] = Appeal.objects.filter(case=case).select_related("institution").first()

@@ -142,13 +142,15 @@ def submit(
     service_point: ServicePoint | None = None,
     attachments=(),
     idempotency_key: str | None = None,
+    api_client=None,
     now: datetime | None = None,
 ) -> Submission:
     """Register new feedback with a fresh reference and PIN; notify the citizen if reachable.
 
     With an `idempotency_key`, a second submission with the same key on the same channel
     (a double click, a client's retry) makes no new case: it returns the first one, without
-    its PIN, which was given once. `service_point` is where an agent took it down.
+    its PIN, which was given once. `service_point` is where an agent took it down;
+    `api_client` is the organisation's app or portal that sent it (channel api or open311).
     """
     require(subject, _("Give your feedback a short title."))
     require(description, _("Describe what happened."))
@@ -182,6 +184,7 @@ def submit(
         service_point=service_point,
         submitted_at=now or timezone.now(),
         idempotency_key=idempotency_key or None,
+        api_client=api_client,
     )
     try:
         pin = _register(case, contact, attachments, by)

@@ -1,0 +1,7 @@
+"""One error shape for every API answer (to be completed by the API's branch)."""
+
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(exc, context)

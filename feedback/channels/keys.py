@@ -1,0 +1,70 @@
+"""API clients' keys: issued once, stored as a prefix and a keyed digest, checked, revoked.
+
+A key reads "mrj_<prefix>.<secret>". The prefix finds the client (an indexed column); the
+digest, keyed with SECRET_KEY like the PINs, checks the whole key, so a copy of the database
+alone neither holds a usable key nor lets one be tested offline.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
+
+from feedback.models import ApiClient
+
+KEY_START = "mrj_"
+PREFIX_LENGTH = 8
+SECRET_LENGTH = 40
+# Letters and digits only: a key survives being pasted into a header, a URL or a form.
+ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _digest(key: str) -> str:
+    return salted_hmac("feedback.api-client.key", key).hexdigest()
+
+
+def _prefix_of(key: str) -> str:
+    body = key[len(KEY_START) :] if key.startswith(KEY_START) else ""
+    prefix, separator, _secret = body.partition(".")
+    return prefix if separator and len(prefix) == PREFIX_LENGTH else ""
+
+
+def issue_key(client: ApiClient) -> str:
+    """Give the client a new key (replacing any old one) and return it: the only time it is
+    seen. Saves the client."""
+    while True:
+        prefix = get_random_string(PREFIX_LENGTH, ALPHABET)
+        if not ApiClient.objects.filter(key_prefix=prefix).exists():
+            break
+    key = f"{KEY_START}{prefix}.{get_random_string(SECRET_LENGTH, ALPHABET)}"
+    client.key_prefix = prefix
+    client.key_digest = _digest(key)
+    client.save()
+    return key
+
+
+def create_client(*, name: str, created_by=None, **fields) -> tuple[ApiClient, str]:
+    """A new API client and its key (shown once)."""
+    with transaction.atomic():
+        client = ApiClient(name=name, created_by=created_by, **fields)
+        return client, issue_key(client)
+
+
+def client_for_key(key: str) -> ApiClient | None:
+    """The active client this key belongs to, or None (unknown, wrong or revoked)."""
+    prefix = _prefix_of((key or "").strip())
+    if not prefix:
+        return None
+    client = ApiClient.objects.filter(key_prefix=prefix, revoked_at=None).first()
+    if client is None or not constant_time_compare(client.key_digest, _digest(key.strip())):
+        return None
+    return client
+
+
+def revoke(client: ApiClient, *, now=None) -> ApiClient:
+    """Refuse the client's key from now on (its cases keep naming it). Idempotent."""
+    with transaction.atomic():
+        client = ApiClient.objects.select_for_update().get(pk=client.pk)
+        if client.revoked_at is None:
+            client.revoked_at = now or timezone.now()
+            client.save(update_fields=["revoked_at"])
+    return client
