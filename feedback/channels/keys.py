@@ -68,3 +68,14 @@ def revoke(client: ApiClient, *, now=None) -> ApiClient:
             client.revoked_at = now or timezone.now()
             client.save(update_fields=["revoked_at"])
     return client
+
+
+# A client's own key for one submission (the API's Idempotency-Key header, an Open311 token):
+# letters, digits and _ . : - only, so it fits a header, a URL path and Case.idempotency_key.
+IDEMPOTENCY_KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+def submission_key(client: ApiClient, key: str) -> str:
+    """Case.idempotency_key for a client's key: namespaced by the client, so two clients'
+    keys never meet (the channel is part of the unique index as well)."""
+    return f"{client.pk}-{key}"
