@@ -65,8 +65,23 @@ class UnreadableInputMiddleware:
         except BadRequest:  # Django reads form bodies only as UTF-8 and says so this way
             unreadable = True
         if unreadable:
+            answer = _own_answer(request.path_info)
+            if answer is not None:
+                return answer(request)
             return render(request, "400_unreadable.html", status=400)
         return self.get_response(request)
+
+
+def _own_answer(path: str):
+    """The view that answers unreadable input under this path in its own wire format
+    (settings.UNREADABLE_INPUT_ANSWERS: a path prefix and a dotted path), if any."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    for prefix, dotted in getattr(settings, "UNREADABLE_INPUT_ANSWERS", {}).items():
+        if path.startswith(prefix):
+            return import_string(dotted)
+    return None
 
 
 RETRY_AFTER_SECONDS = 5

@@ -364,6 +364,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "60/minute")
+# Open311's jurisdiction_id: the one jurisdiction this registry serves (the spec suggests the
+# site's domain). Clients may leave it out; another value is answered 404.
+OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "mrejesho.go.tz")
+# Machine clients read errors in their channel's own format: config.middleware answers their
+# unreadable input (not UTF-8, NUL) with these views instead of the HTML page.
+UNREADABLE_INPUT_ANSWERS = {"/open311/": "feedback.channels.open311.views.unreadable_input"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mrejesho API",
     "DESCRIPTION": "Submit feedback to public institutions, track it with its reference and PIN, "
