@@ -278,6 +278,16 @@ def test_a_json_body_is_accepted_too(client, api_key):
     assert case.kind == Kind.INQUIRY
 
 
+def test_the_answer_with_the_pin_is_never_cached(client, api_key):
+    assert post(client, api_key=api_key)["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "options", "patch"])
+def test_other_methods_are_405_in_the_spec_format(client, method):
+    response = getattr(client, method)(f"{V2}/requests.xml")
+    assert_error(response, 405, "xml")
+
+
 def test_the_key_may_come_in_a_header(client, api_key):
     response = post(client, headers={"X-Api-Key": api_key})
     assert response.status_code == 201

@@ -88,6 +88,9 @@ class Open311View(APIView):
     authentication_classes = [Open311KeyAuthentication]
     renderer_classes = [GeoReportXMLRenderer, GeoReportJSONRenderer]
     parser_classes = [GeoReportFormParser, JSONParser]
+    # The spec's methods only: OPTIONS (DRF's metadata) and the rest answer 405 in the spec's
+    # format. CORS preflights never get here (django-cors-headers answers them).
+    http_method_names = ["get", "post", "head"]
     checks_jurisdiction = True
 
     def get_exception_handler(self):
@@ -242,7 +245,12 @@ class RequestsView(Open311View):
             "pin": submission.pin,
         }
         created = status.HTTP_201_CREATED if submission.created else status.HTTP_200_OK
-        return Response(Document("service_requests", [body], "request"), status=created)
+        # The answer holds the PIN: no cache between us and the client may keep it.
+        return Response(
+            Document("service_requests", [body], "request"),
+            status=created,
+            headers={"Cache-Control": "no-store"},
+        )
 
     def submit_arguments(self, data: Mapping) -> dict[str, str]:
         """The declared arguments as text (a JSON body may send numbers); other values are
@@ -386,13 +394,14 @@ class UnknownView(Open311View):
 
     checks_jurisdiction = False
     error = None
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get(self, request, *args, **kwargs):
         raise self.error or Open311Error(
             status.HTTP_404_NOT_FOUND, _("Nothing was found at this address.")
         )
 
-    post = put = patch = delete = get
+    post = put = patch = delete = options = get
 
 
 def unreadable_input(request):
