@@ -3,7 +3,7 @@ read or stored (a clear 400, never a 500), and answer 503 when SQLite is busy.""
 
 from collections.abc import Callable
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -64,6 +64,11 @@ class UnreadableInputMiddleware:
             unreadable = has_unreadable_input(request)
         except BadRequest:  # Django reads form bodies only as UTF-8 and says so this way
             unreadable = True
+        except RequestDataTooBig:  # past DATA_UPLOAD_MAX_MEMORY_SIZE: Django's own 400
+            answer = _own_answer(request.path_info)
+            if answer is None:
+                raise
+            return answer(request)
         if unreadable:
             answer = _own_answer(request.path_info)
             if answer is not None:

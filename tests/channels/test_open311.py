@@ -390,6 +390,16 @@ def test_an_unreadable_query_is_400_in_the_spec_format(client, fmt, query):
     assert_error(client.get(f"{V2}/requests.{fmt}?{query}"), 400, fmt)
 
 
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "application/json"])
+def test_a_body_past_the_upload_limit_is_400_in_the_spec_format(client, settings, content_type):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = (
+        ("description=" + "a" * 2000) if "form" in content_type else json.dumps({"d": "a" * 2000})
+    )
+    response = client.post(f"{V2}/requests.json", body, content_type=content_type)
+    assert "too large" in assert_error(response, 400, "json")[0]
+
+
 def test_a_bad_idempotency_key_is_400(client, api_key):
     response = post(client, api_key=api_key, headers={"Idempotency-Key": "a b"})
     assert "Idempotency-Key" in assert_error(response, 400, "json")[0]

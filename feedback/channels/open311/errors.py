@@ -1,7 +1,7 @@
 """GeoReport v2's error format: a list of `code` (the HTTP status) and `description`, in XML
 `errors/error`, for every refusal of the Open311 views, in the request's language."""
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -61,6 +61,8 @@ def as_open311_error(exc) -> Open311Error | None:
             status.HTTP_400_BAD_REQUEST,
             _("Send the request as application/x-www-form-urlencoded (or application/json)."),
         )
+    if isinstance(exc, RequestDataTooBig):
+        return Open311Error(status.HTTP_400_BAD_REQUEST, _("The request is too large."))
     if isinstance(exc, exceptions.ParseError | SuspiciousOperation):
         detail = exc.detail if isinstance(exc, exceptions.ParseError) else ""
         return Open311Error(status.HTTP_400_BAD_REQUEST, detail or _("The request is malformed."))

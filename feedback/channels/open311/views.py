@@ -91,6 +91,8 @@ class Open311View(APIView):
     # The spec's methods only: OPTIONS (DRF's metadata) and the rest answer 405 in the spec's
     # format. CORS preflights never get here (django-cors-headers answers them).
     http_method_names = ["get", "post", "head"]
+    # Not part of the REST API's OpenAPI schema: the GeoReport v2 specification documents it.
+    schema = None
     checks_jurisdiction = True
 
     def get_exception_handler(self):
@@ -405,12 +407,22 @@ class UnknownView(Open311View):
 
 
 def unreadable_input(request):
-    """The 400 for a query or body that is not UTF-8 (or holds NUL), in the spec's error
-    format, XML unless the path asks for JSON (config.middleware calls this)."""
+    """The 400 for a query or body that is not UTF-8 (or holds NUL), or too large to read, in
+    the spec's error format, XML unless the path asks for JSON (config.middleware calls
+    this)."""
     fmt = "json" if request.path_info.rstrip("/").endswith(".json") else "xml"
-    response = UnknownView.as_view(
-        error=Open311Error(
-            status.HTTP_400_BAD_REQUEST, _("The request is not readable UTF-8 text.")
+    try:
+        too_large = int(request.META.get("CONTENT_LENGTH") or 0) > (
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
         )
-    )(request, format=fmt)
+    except ValueError:
+        too_large = False
+    message = (
+        _("The request is too large.")
+        if too_large and settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        else _("The request is not readable UTF-8 text.")
+    )
+    response = UnknownView.as_view(error=Open311Error(status.HTTP_400_BAD_REQUEST, message))(
+        request, format=fmt
+    )
     return response.render()
