@@ -28,11 +28,7 @@ from feedback import references, workflow
 from feedback.channels import keys
 from feedback.channels.auth import ApiKeyAuthentication, key_from_headers
 from feedback.channels.open311 import wire
-from feedback.channels.open311.errors import (
-    Open311Error,
-    exception_handler,
-    invalid_key_message,
-)
+from feedback.channels.open311.errors import Open311Error, exception_handler
 from feedback.channels.open311.formats import (
     RENDERERS,
     Document,
@@ -109,22 +105,20 @@ class Open311View(APIView):
         if self.checks_jurisdiction:
             check_jurisdiction(request)
 
-    def argument(self, name: str) -> str:
-        """One argument of the query (or of the body, for a POST) as text; empty if absent."""
-        source = self.request.query_params
-        if self.request.method == "POST" and isinstance(self.request.data, Mapping):
-            source = self.request.data
-        value = source.get(name)
-        return value.strip() if isinstance(value, str) else ""
+
+def argument(request, name: str) -> str:
+    """One argument of the query (of the body, for a POST) as text; empty if absent, which
+    the spec treats alike."""
+    source = request.query_params
+    if request.method == "POST" and isinstance(request.data, Mapping):
+        source = request.data
+    value = source.get(name)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def check_jurisdiction(request) -> None:
     """One jurisdiction is served, so jurisdiction_id is optional; another one is unknown."""
-    source = request.query_params
-    if request.method == "POST" and isinstance(request.data, Mapping):
-        source = request.data
-    given = source.get("jurisdiction_id")
-    given = given.strip() if isinstance(given, str) else ""
+    given = argument(request, "jurisdiction_id")
     if given and given != settings.OPEN311_JURISDICTION:
         raise Open311Error(
             status.HTTP_404_NOT_FOUND,
@@ -137,7 +131,8 @@ class DiscoveryView(Open311View):
     checks_jurisdiction = False
 
     def get(self, request, format):
-        root = request.build_absolute_uri(reverse("open311:services", kwargs={"format": "xml"}))
+        services = reverse("open311:services", kwargs={"format": "xml"})
+        root = request.build_absolute_uri(services.removesuffix("services.xml"))
         body = {
             "changeset": wire.CHANGESET,
             "contact": _(
@@ -152,7 +147,7 @@ class DiscoveryView(Open311View):
             "endpoints": [
                 {
                     "specification": wire.SPECIFICATION,
-                    "url": root.rsplit("/", 1)[0] + "/",
+                    "url": root,
                     "changeset": wire.CHANGESET,
                     "type": "production",
                     "formats": wire.FORMATS,
@@ -189,14 +184,15 @@ def _form_errors(form) -> list[str]:
     messages = []
     for field, errors in form.errors.items():
         for message in errors:
-            messages.append(message if field == "__all__" else f"{field}: {message}")
+            name = f"attribute[{wire.KIND_ATTRIBUTE}]" if field == "kind" else field
+            messages.append(message if field == "__all__" else f"{name}: {message}")
     return messages
 
 
 class RequestsView(Open311View):
     def get(self, request, format):
         form = RequestFilterForm(
-            {name: self.argument(name) for name in RequestFilterForm.base_fields}
+            {name: argument(request, name) for name in RequestFilterForm.base_fields}
         )
         if not form.is_valid():
             raise Open311Error(status.HTTP_400_BAD_REQUEST, *_form_errors(form))
@@ -219,13 +215,9 @@ class RequestsView(Open311View):
 
     def post(self, request, format):
         client = request.auth
-        if client is None:
+        if client is None:  # no key at all (a wrong or revoked one was refused already)
             raise Open311Error(
-                status.HTTP_403_FORBIDDEN,
-                _("api_key is required to submit a request.")
-                if not self.argument("api_key")
-                # A key in the body that the authentication did not accept.
-                else invalid_key_message(),
+                status.HTTP_403_FORBIDDEN, _("api_key is required to submit a request.")
             )
         if not isinstance(request.data, Mapping):
             raise Open311Error(status.HTTP_400_BAD_REQUEST, _("Send the arguments as a form."))
