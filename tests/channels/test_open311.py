@@ -469,6 +469,18 @@ def test_contact_details_never_appear(client, api_key, fmt):
         assert secret not in listing
 
 
+def test_a_published_description_is_scrubbed_of_personal_data(client):
+    case = submit_case(
+        consent_to_publish=True,
+        description="Bill doubled. Call Baraka Mushi on 0754 111 222 or baraka@example.org.",
+        contact=workflow.ContactDetails(name="Baraka Mushi", phone="+255754111222"),
+    ).case
+    [entry] = listed(client, service_request_id=case.reference)
+    assert entry["description"].startswith("Bill doubled. Call ")
+    for secret in ("Baraka", "Mushi", "754", "baraka@"):
+        assert secret not in entry["description"]
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_confidential_cases_are_absent_everywhere(client, api_key, fmt):
     answer = as_json(post(client, api_key=api_key))[0]

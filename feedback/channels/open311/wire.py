@@ -9,7 +9,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from feedback import tracking
-from feedback.models import Case, Kind, Service, Status
+from feedback.models import Case, Contact, Kind, Service, Status
+from feedback.scrubbing import scrub
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # When this endpoint's behaviour last changed (discovery's `changeset`).
@@ -104,11 +105,17 @@ def updated_datetime(case: Case) -> datetime:
     return case.updated_at
 
 
-def request_entry(case: Case, *, publishable: bool) -> dict:
+def public_text(text: str, contact: Contact | None) -> str:
+    """A citizen's words as the public may read them: phone numbers, e-mail addresses,
+    identity numbers and the case's own contact details replaced (feedback.scrubbing)."""
+    return scrub(text, contact, get_language() or "en").text
+
+
+def request_entry(case: Case, *, publishable: bool, contact: Contact | None = None) -> dict:
     """One case for anyone to read. The citizen's own words (description, location) only when
     the case's outcome may be published (Case.objects.publishable()): a complaint's text is
-    not published without consent. The institution's latest public answer is its status
-    note."""
+    not published without consent, and even then personal data in it is scrubbed out. The
+    institution's latest public answer is its status note."""
     answer = tracking.last_answer(case)
     address = lat = long = None
     if publishable and case.location:
@@ -116,7 +123,7 @@ def request_entry(case: Case, *, publishable: bool) -> dict:
         if match:
             lat, long = float(match.group(1)), float(match.group(2))
         else:
-            address = case.location
+            address = public_text(case.location, contact)
     service = case.service
     return {
         "service_request_id": case.reference,
@@ -124,7 +131,7 @@ def request_entry(case: Case, *, publishable: bool) -> dict:
         "status_notes": answer.body if answer is not None else None,
         "service_name": service.display_name if service else None,
         "service_code": service.global_code if service else None,
-        "description": case.description if publishable else None,
+        "description": public_text(case.description, contact) if publishable else None,
         "agency_responsible": case.handling_institution.display_name,
         "service_notice": None,
         "requested_datetime": w3_datetime(case.submitted_at),
@@ -146,4 +153,11 @@ def request_entries(cases) -> list[dict]:
         .filter(pk__in=[case.pk for case in cases])
         .values_list("pk", flat=True)
     )
-    return [request_entry(case, publishable=case.pk in publishable) for case in cases]
+    # Only to take the citizen's own details out of their words, never to show them.
+    contacts = {
+        contact.case_id: contact for contact in Contact.objects.filter(case_id__in=publishable)
+    }
+    return [
+        request_entry(case, publishable=case.pk in publishable, contact=contacts.get(case.pk))
+        for case in cases
+    ]
