@@ -83,28 +83,38 @@ def institution_replies(case):
     )
 
 
-def public_exchange(case):
-    """What the proved citizen reads of their case's story, oldest first: every public event
-    but assignments (which name staff). The web's tracking page, the API, USSD and SMS read
-    this one query."""
+def _public(events):
+    """The events a proved citizen may read: every public one but assignments (which name
+    staff)."""
     from feedback.models import CaseEvent
 
-    return (
-        case.events.filter(is_public=True)
-        .exclude(type=CaseEvent.Type.ASSIGNED)
+    return events.filter(is_public=True).exclude(type=CaseEvent.Type.ASSIGNED)
+
+
+def public_exchange(case):
+    """What the proved citizen reads of their case's story, oldest first. The web's tracking
+    page, the API, USSD and SMS read this one query."""
+    return _public(case.events.all()).order_by("created_at", "pk")
+
+
+def last_answers(cases) -> dict:
+    """case pk -> the institution's latest public words on it (a message, a response, a
+    decision with a text), for these cases in one query; cases with none are absent."""
+    from feedback.models import CaseEvent
+
+    answers = {}
+    events = _public(CaseEvent.objects.filter(case__in=cases))
+    for event in (
+        events.filter(actor_kind=CaseEvent.ActorKind.STAFF)
+        .exclude(body="")
         .order_by("created_at", "pk")
-    )
+        .only("case_id", "body", "created_at")
+    ):
+        answers[event.case_id] = event
+    return answers
 
 
 def last_answer(case):
-    """The institution's latest public words on the case (a message, a response, a decision
-    with a text), or None: Open311's status_notes, the USSD "last answer" screen."""
-    from feedback.models import CaseEvent
-
-    return (
-        public_exchange(case)
-        .filter(actor_kind=CaseEvent.ActorKind.STAFF)
-        .exclude(body="")
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    """The institution's latest public words on one case, or None: Open311's status_notes,
+    the USSD "last answer" screen."""
+    return last_answers([case]).get(case.pk)

@@ -13,7 +13,7 @@ from feedback import workflow
 from feedback.channels import keys
 from feedback.channels.open311 import forms as open311_forms
 from feedback.models import Case, Channel, Contact, Kind, Service, Status
-from tests.feedback.factories import actor, case_in, submit_case, water_service
+from tests.feedback.factories import CaseFactory, actor, submit_case, water_service
 
 pytestmark = pytest.mark.django_db
 V2 = "/open311/v2"
@@ -440,7 +440,11 @@ def test_get_requests_shows_the_spec_fields_public_ones_only(client, fmt):
     public = submit_case(consent_to_publish=True, location="Plot 12, Sinza").case
     private = submit_case(consent_to_publish=False, location="My house").case
     entries = {entry["service_request_id"]: entry for entry in listed(client, fmt)}
-    shown, hidden = entries[public.reference], entries[private.reference]
+    # The list is the published-outcome cases: listing every case would publish every
+    # reference. Named by its reference, any case but a confidential one is shown.
+    assert private.reference not in entries
+    [hidden] = listed(client, fmt, service_request_id=private.reference)
+    shown = entries[public.reference]
     assert list(shown) == REQUEST_FIELDS
     assert shown["status"] == "open" and shown["service_code"] == WATER
     assert shown["service_name"] == "Water bills and meters"
@@ -448,6 +452,7 @@ def test_get_requests_shows_the_spec_fields_public_ones_only(client, fmt):
     assert shown["description"] == public.description and shown["address"] == "Plot 12, Sinza"
     # A complaint's own words are not published without consent.
     assert hidden["description"] is None and hidden["address"] is None
+    assert hidden["status"] == "open" and hidden["service_code"] == WATER
     for field in ("requested_datetime", "updated_datetime", "expected_datetime"):
         moment = parse_datetime(shown[field])
         assert moment is not None and moment.utcoffset() is not None
@@ -494,10 +499,15 @@ def test_confidential_cases_are_absent_everywhere(client, api_key, fmt):
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_one_request_by_id_and_the_institutions_answer_as_status_notes(client, fmt):
-    case = case_in(Status.IN_PROGRESS)
+    case = CaseFactory(status=Status.IN_PROGRESS, consent_to_publish=True)
+    unpublished = CaseFactory(status=Status.IN_PROGRESS, consent_to_publish=False)
     officer = actor("officer")
-    workflow.reply(case, by=officer, body="A technician visits on Monday.", visibility="public")
-    workflow.reply(case, by=officer, body="Internal: meter 55.", visibility="internal")
+    for each in (case, unpublished):
+        workflow.reply(each, by=officer, body="A technician visits on Monday.", visibility="public")
+        workflow.reply(each, by=officer, body="Internal: meter 55.", visibility="internal")
+    # The institution's words on a case whose story is not published stay unpublished too.
+    [quiet] = listed(client, fmt, service_request_id=unpublished.reference)
+    assert quiet["status_notes"] is None
     response = client.get(f"{V2}/requests/{case.reference}.{fmt}")
     assert response.status_code == 200
     if fmt == "json":
@@ -514,6 +524,11 @@ def test_one_request_by_id_and_the_institutions_answer_as_status_notes(client, f
     assert_error(client.get(f"{V2}/requests/abc.{fmt}"), 404, fmt)
 
 
+def published(**fields):
+    """A case whose outcome may be published: the kind Open311's list shows."""
+    return submit_case(consent_to_publish=True, **fields)
+
+
 @pytest.mark.parametrize(
     ("status", "open311"),
     [
@@ -526,7 +541,7 @@ def test_one_request_by_id_and_the_institutions_answer_as_status_notes(client, f
     ],
 )
 def test_statuses_map_to_open_and_closed_and_filter(client, status, open311):
-    case = case_in(status)
+    case = CaseFactory(status=status, consent_to_publish=True)
     [entry] = listed(client, service_request_id=case.reference)
     assert entry["status"] == open311
     assert case.reference in ids(listed(client, status=open311))
@@ -540,8 +555,8 @@ def test_statuses_map_to_open_and_closed_and_filter(client, status, open311):
 
 def test_the_default_window_is_the_last_90_days(client):
     now = timezone.now()
-    recent = submit_case(now=now - timedelta(days=89)).case
-    old = submit_case(now=now - timedelta(days=91)).case
+    recent = published(now=now - timedelta(days=89)).case
+    old = published(now=now - timedelta(days=91)).case
     shown = ids(listed(client))
     assert recent.reference in shown and old.reference not in shown
     # start_date alone: 90 days from it; end_date alone: the 90 days before it.
@@ -570,7 +585,7 @@ def test_bad_windows_and_filters_are_400(client, fmt, params, says):
 
 
 def test_exactly_90_days_and_w3_dates_with_zone_are_accepted(client):
-    case = submit_case().case
+    case = published().case
     moment = timezone.localtime(case.submitted_at)
     params = {
         "start_date": (moment - timedelta(days=1)).isoformat(),
@@ -582,16 +597,16 @@ def test_exactly_90_days_and_w3_dates_with_zone_are_accepted(client):
 
 
 def test_service_request_id_lists_override_the_other_filters(client):
-    old = submit_case(now=timezone.now() - timedelta(days=200)).case
-    other = submit_case(service=Service.objects.get(institution__short_code="121")).case
+    old = published(now=timezone.now() - timedelta(days=200)).case
+    other = published(service=Service.objects.get(institution__short_code="121")).case
     wanted = f"{old.reference},{other.reference}"
     entries = listed(client, service_request_id=wanted, service_code=WATER, status="closed")
     assert ids(entries) == {old.reference, other.reference}
 
 
 def test_service_code_filters_by_one_or_several_codes(client):
-    water = submit_case().case
-    health = submit_case(service=Service.objects.get(institution__short_code="121")).case
+    water = published().case
+    health = published(service=Service.objects.get(institution__short_code="121")).case
     assert water.reference in ids(listed(client, service_code=WATER))
     assert health.reference not in ids(listed(client, service_code=WATER))
     both = ids(listed(client, service_code=f"{WATER},{HEALTH}"))
@@ -600,7 +615,7 @@ def test_service_code_filters_by_one_or_several_codes(client):
 
 
 def test_empty_parameters_count_as_absent(client):
-    case = submit_case().case
+    case = published().case
     empty = dict.fromkeys(("service_request_id", "service_code", "start_date"), "")
     entries = listed(client, **empty, end_date="", status="", jurisdiction_id="")
     assert case.reference in ids(entries)
@@ -608,7 +623,7 @@ def test_empty_parameters_count_as_absent(client):
 
 def test_results_are_capped_newest_first(client, monkeypatch):
     now = timezone.now()
-    cases = [submit_case(now=now - timedelta(days=days)).case for days in (3, 1, 2)]
+    cases = [published(now=now - timedelta(days=days)).case for days in (3, 1, 2)]
     monkeypatch.setattr("feedback.channels.open311.views.MAX_RESULTS", 2)
     entries = listed(client)
     assert [entry["service_request_id"] for entry in entries] == [

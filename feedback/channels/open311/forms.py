@@ -14,7 +14,7 @@ from feedback.models import Kind
 
 WINDOW = timedelta(days=90)  # the spec's default and widest window
 MAX_RESULTS = 1000  # the spec's default cap, newest first
-MAX_IDS = 1000
+MAX_IDS = 100  # below the per-address look-up limit (each id named is a look-up)
 
 
 def _comma_list(value: str) -> list[str]:

@@ -2,10 +2,18 @@
 format the resource's suffix names. Submitting goes through workflow.submit like every
 channel; reading shows public fields only.
 
-Which cases GET lists: every case of every channel (an Open311 client follows the registry,
-not only its own posts, as the CFPB's and FixMyStreet's public data do), but never a
-confidential one (it never leaves the institution), never contact details, and the
-citizen's own words only where the case's outcome may be published.
+Which cases GET shows, and why:
+- the list (no service_request_id) holds the cases whose outcome may be published
+  (Case.objects.publishable(): the citizen consented, not confidential), of every channel,
+  as the public outcome search does. Listing every case would publish every reference
+  number, and a reference is what keeps a stranger from trying PINs on cases (the web
+  counts look-ups per address for that reason);
+- a case named by its reference (requests/{id}, service_request_id=...) is shown like the
+  web's look-up without a PIN (status, service, dates, the agency), for any case but a
+  confidential one, and each reference named counts as one look-up of this address
+  (citizens.limit_lookups), so no one walks the space of references through Open311;
+- never contact details; the citizen's own words and the institution's status note only
+  where the case's outcome may be published.
 """
 
 import re
@@ -24,7 +32,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from feedback import references, workflow
+from feedback import citizens, references, tracking, workflow
 from feedback.channels import keys
 from feedback.channels.auth import ApiKeyAuthentication, key_from_headers
 from feedback.channels.open311 import wire
@@ -73,11 +81,31 @@ def active_services():
     )
 
 
-def public_cases():
-    """Every case anyone may read through Open311: all but the confidential ones."""
+def named_cases():
+    """The cases anyone may look up by reference through Open311: all but confidential ones."""
     return Case.objects.filter(is_confidential=False).select_related(
         "service__institution", "institution", "escalated_to"
     )
+
+
+def listed_cases():
+    """The cases Open311's list shows without references named: published-outcome cases."""
+    return named_cases().filter(consent_to_publish=True)
+
+
+def count_lookups(request, references_named) -> None:
+    """Count each reference named as one look-up from this address (a 429 past the web's
+    per-address limit): Open311 is no faster a way to find which references exist."""
+    client = tracking.client_address(request)
+    for _reference in references_named:
+        try:
+            citizens.limit_lookups(client)
+        except citizens.TooManyAttempts as error:
+            raise Open311Error(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                error.message,
+                headers={"Retry-After": str(error.retry_after)},
+            ) from None
 
 
 class Open311View(APIView):
@@ -197,11 +225,11 @@ class RequestsView(Open311View):
         if not form.is_valid():
             raise Open311Error(status.HTTP_400_BAD_REQUEST, *_form_errors(form))
         wanted = form.cleaned_data
-        cases = public_cases()
         if wanted["service_request_id"]:
-            cases = cases.filter(reference__in=wanted["service_request_id"])
+            count_lookups(request, wanted["service_request_id"])
+            cases = named_cases().filter(reference__in=wanted["service_request_id"])
         else:
-            cases = cases.filter(
+            cases = listed_cases().filter(
                 submitted_at__gte=wanted["start_date"], submitted_at__lte=wanted["end_date"]
             )
             if wanted["service_code"]:
@@ -347,12 +375,13 @@ def service_notice(submission: workflow.Submission) -> str:
     ) % {"reference": reference}
 
 
-def find_case(reference: str) -> Case:
+def find_case(request, reference: str) -> Case:
+    count_lookups(request, [reference])
     try:
         normalized = references.normalize(reference)
     except references.InvalidReference:
         normalized = ""
-    case = public_cases().filter(reference=normalized).first() if normalized else None
+    case = named_cases().filter(reference=normalized).first() if normalized else None
     if case is None:
         raise Open311Error(
             status.HTTP_404_NOT_FOUND,
@@ -363,12 +392,13 @@ def find_case(reference: str) -> Case:
 
 class RequestView(Open311View):
     def get(self, request, service_request_id, format):
-        case = find_case(service_request_id)
+        case = find_case(request, service_request_id)
         return Response(Document("service_requests", wire.request_entries([case]), "request"))
 
 
 class TokenView(Open311View):
     def get(self, request, token, format):
+        count_lookups(request, [token])  # a client's own Idempotency-Key may be guessable
         case = (
             Case.objects.filter(channel=Channel.OPEN311, idempotency_key=token)
             .only("reference", "is_confidential")

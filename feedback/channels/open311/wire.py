@@ -111,12 +111,13 @@ def public_text(text: str, contact: Contact | None) -> str:
     return scrub(text, contact, get_language() or "en").text
 
 
-def request_entry(case: Case, *, publishable: bool, contact: Contact | None = None) -> dict:
-    """One case for anyone to read. The citizen's own words (description, location) only when
-    the case's outcome may be published (Case.objects.publishable()): a complaint's text is
-    not published without consent, and even then personal data in it is scrubbed out. The
-    institution's latest public answer is its status note."""
-    answer = tracking.last_answer(case)
+def request_entry(
+    case: Case, *, publishable: bool, contact: Contact | None = None, answer=None
+) -> dict:
+    """One case for anyone to read. The citizen's own words (description, location) and the
+    institution's latest public answer (the status note) only when the case's outcome may be
+    published (Case.objects.publishable()): a complaint's story is not published without
+    consent, and even then personal data in it is scrubbed out."""
     address = lat = long = None
     if publishable and case.location:
         match = COORDINATES.match(case.location)
@@ -128,7 +129,9 @@ def request_entry(case: Case, *, publishable: bool, contact: Contact | None = No
     return {
         "service_request_id": case.reference,
         "status": open311_status(case),
-        "status_notes": answer.body if answer is not None else None,
+        "status_notes": public_text(answer.body, contact)
+        if publishable and answer is not None
+        else None,
         "service_name": service.display_name if service else None,
         "service_code": service.global_code if service else None,
         "description": public_text(case.description, contact) if publishable else None,
@@ -157,7 +160,13 @@ def request_entries(cases) -> list[dict]:
     contacts = {
         contact.case_id: contact for contact in Contact.objects.filter(case_id__in=publishable)
     }
+    answers = tracking.last_answers(publishable)
     return [
-        request_entry(case, publishable=case.pk in publishable, contact=contacts.get(case.pk))
+        request_entry(
+            case,
+            publishable=case.pk in publishable,
+            contact=contacts.get(case.pk),
+            answer=answers.get(case.pk),
+        )
         for case in cases
     ]
