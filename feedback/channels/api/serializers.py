@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -28,6 +27,8 @@ from feedback.models import (
 )
 from feedback.workflow import ACTIONS
 
+NULLABLE_TEXT = serializers.CharField(allow_null=True)
+NULLABLE_TIME = serializers.DateTimeField(allow_null=True)
 AREA_LEVELS = (Institution.Level.REGION, Institution.Level.DISTRICT)
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -73,7 +74,7 @@ class InstitutionSerializer(serializers.Serializer):
     level_label = serializers.CharField(source="get_level_display")
     parent = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(NULLABLE_TEXT)
     def get_parent(self, institution) -> str | None:
         return _parent_code(institution, self.context["codes_by_path"])
 
@@ -175,18 +176,18 @@ class PublicCaseSerializer(serializers.Serializer):
     )
     referral_count = serializers.IntegerField()
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_TIME)
     def get_deadline(self, case):
         deadline = public_deadline(case)
         return serializers.DateTimeField().to_representation(deadline) if deadline else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.ChoiceField(["acknowledge", "resolve"], allow_null=True))
     def get_deadline_kind(self, case):
         if public_deadline(case) is None:
             return None
         return "acknowledge" if case.status == Status.SUBMITTED else "resolve"
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(NULLABLE_TIME)
     def get_expected_by(self, case):
         if case.expected_by is None or public_deadline(case) is None:
             return None
