@@ -57,7 +57,7 @@ def send_together(url: str, key: str, idempotency_key: str, body: dict) -> list:
                     headers={"X-Api-Key": key, "Idempotency-Key": idempotency_key},
                     timeout=60,
                 )
-        except BaseException as error:  # noqa: BLE001 (reported below, with the others)
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=send, args=(slot,)) for slot in range(SENDERS)]

@@ -9,7 +9,7 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -35,6 +35,27 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
 def request_language() -> str:
     return "sw" if get_language() == "sw" else "en"
+
+
+# DRF's own messages for the fields used here. DRF ships no Swahili; Django merges every
+# catalogue into one, so naming them here puts their Swahili into ours (makemessages finds
+# them) and DRF's fields answer in Swahili through it. Those Django already translates
+# ("This field is required.", the e-mail and empty-file ones) are not repeated.
+DRF_MESSAGES = (
+    gettext_noop("This field may not be null."),
+    gettext_noop("Not a valid string."),
+    gettext_noop("This field may not be blank."),
+    gettext_noop("Ensure this field has no more than {max_length} characters."),
+    gettext_noop("Ensure this field has at least {min_length} characters."),
+    gettext_noop('"{input}" is not a valid choice.'),
+    gettext_noop("Must be a valid boolean."),
+    gettext_noop('Expected a list of items but got type "{input_type}".'),
+    gettext_noop("This list may not be empty."),
+    gettext_noop("Ensure this field has no more than {max_length} elements."),
+    gettext_noop("The submitted data was not a file. Check the encoding type on the form."),
+    gettext_noop("No filename could be determined."),
+    gettext_noop("Invalid data. Expected a dictionary, but got {datatype}."),
+)
 
 
 # --- Errors ----------------------------------------------------------------------------------
