@@ -6,7 +6,7 @@ Every rule lives in the domain: intake (`workflow.submit`), the citizen proof
 (`SearchForm` -> `get_engine().search`).
 """
 
-from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -180,6 +180,12 @@ IDEMPOTENCY = OpenApiParameter(
     "a retry with the same key answers the first case (200, pin null) instead of a new one.",
     pattern=keys.IDEMPOTENCY_KEY_PATTERN,
 )
+REFERENCE = OpenApiParameter(
+    "reference",
+    str,
+    OpenApiParameter.PATH,
+    description='The case\'s 10-digit reference number ("1234567890"; "123 456 7890" works too).',
+)
 PIN = OpenApiParameter(
     PIN_HEADER,
     str,
@@ -201,6 +207,7 @@ class CaseSubmit(ApiView):
             "multipart/form-data": s.CaseSubmissionSerializer,
         },
         parameters=[IDEMPOTENCY],
+        auth=[{"ApiKey": []}],
         responses={
             201: s.SubmittedCaseSerializer,
             200: OpenApiResponse(
@@ -272,7 +279,7 @@ def _discard(attachments) -> None:
 class CaseLookup(ApiView):
     """A case's public fields, by its reference (no PIN; look-ups are counted per address)."""
 
-    @extend_schema(responses=s.PublicCaseSerializer, tags=["cases"])
+    @extend_schema(parameters=[REFERENCE], responses=s.PublicCaseSerializer, tags=["cases"])
     def get(self, request, reference):
         reference = _reference(reference)
         try:
@@ -313,7 +320,7 @@ def _action_entry(request, case: Case, name: str) -> dict:
     return {
         "name": name,
         "label": str(action.button),
-        "url": request.build_absolute_uri(f"/api/v1/cases/{case.reference}/actions/{name}/"),
+        "url": request.build_absolute_uri(reverse(f"api:action-{name}", args=[case.reference])),
         "params": [
             {
                 "name": param.name,
@@ -330,7 +337,7 @@ def _action_entry(request, case: Case, name: str) -> dict:
 
 def exchange(request, case: Case, actor: workflow.Actor) -> dict:
     """The exchange a proved citizen reads (the web's tracking page, as data)."""
-    case.exchange_events = tracking.public_exchange(case).prefetch_related(Prefetch("attachments"))
+    case.exchange_events = tracking.public_exchange(case).prefetch_related("attachments")
     case.exchange_actions = [
         _action_entry(request, case, name)
         for name in workflow.allowed_actions(case, actor)
@@ -350,7 +357,9 @@ def _private(response: Response) -> Response:
 class CaseExchange(ApiView):
     """The whole public exchange of a case and what the citizen may do now (PIN required)."""
 
-    @extend_schema(parameters=[PIN], responses={200: s.ExchangeSerializer}, tags=["cases"])
+    @extend_schema(
+        parameters=[REFERENCE, PIN], responses={200: s.ExchangeSerializer}, tags=["cases"]
+    )
     def get(self, request, reference):
         case, actor = _proved_case(request, reference)
         return _private(Response(exchange(request, case, actor)))
@@ -369,7 +378,7 @@ class ActionSchema(ApiSchema):
         return s.ExchangeSerializer
 
     def get_override_parameters(self):
-        return [PIN]
+        return [REFERENCE, PIN]
 
     def get_tags(self):
         return ["citizen actions"]
@@ -553,7 +562,7 @@ def _form_errors(form) -> ValidationError:
 class OutcomeDetail(ApiView):
     """One published outcome."""
 
-    @extend_schema(responses=s.OutcomeSerializer, tags=["outcomes"])
+    @extend_schema(parameters=[REFERENCE], responses=s.OutcomeSerializer, tags=["outcomes"])
     def get(self, request, reference):
         reference = _reference(reference)
         found = public_outcomes().filter(case__reference=reference).first()
