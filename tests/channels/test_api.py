@@ -148,6 +148,17 @@ def test_services_with_their_charter_per_kind(client):
     assert terms["inquiry"]["resolve_days"] == 7
 
 
+def test_services_listed_in_swahili(client):
+    response = client.get("/api/v1/services/?institution=1111", **sw())
+    assert response["Content-Language"] == "sw"
+    [service] = response.json()["results"]
+    assert service["name"] == "Bili za maji na mita"
+    assert service["institution_name"] == "Huduma kwa Wateja DAWASA"
+    response = client.get("/api/v1/services/?institution=424242", **sw())
+    assert response.status_code == 400 and response["Content-Language"] == "sw"
+    assert errors_of(response)[0]["field"] == "institution"
+
+
 def test_a_service_in_swahili_and_unknown_codes(client):
     service = client.get("/api/v1/services/1111-1/", **sw()).json()
     assert service["name"] == "Bili za maji na mita"
@@ -547,6 +558,15 @@ def test_rate_with_a_score_from_the_table(client):
     assert response.status_code == 200
     case.refresh_from_db()
     assert case.satisfaction == 4
+
+
+def test_an_action_answers_the_exchange_in_swahili(client):
+    case = case_in(Status.RESOLVED)
+    response = act(client, case, "rate", {"score": 5}, _new_pin(case), **sw())
+    assert response.status_code == 200 and response["Content-Language"] == "sw"
+    rated = response.json()["events"][-1]
+    assert rated["type"] == "rated" and rated["by"] == "citizen"
+    assert rated["type_label"] != "Rated"
 
 
 def test_reopen_needs_its_reason(client):
