@@ -387,4 +387,7 @@ CORS_ALLOW_HEADERS = [
     "content-type",
     "idempotency-key",
     "x-api-key",
+    "x-case-pin",  # the citizen's proof on the API's exchange and actions
 ]
+# What a browser client may read of an answer beyond the safelisted headers.
+CORS_EXPOSE_HEADERS = ["retry-after", "idempotent-replayed"]

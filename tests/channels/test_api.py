@@ -801,3 +801,20 @@ def test_the_search_down_is_a_503_in_the_error_shape(client, monkeypatch):
     response = client.get("/api/v1/outcomes/", **sw())
     assert response.status_code == 503
     assert errors_of(response)[0]["code"] == "unavailable"
+
+
+def test_cors_is_off_unless_origins_are_listed(client, settings):
+    origin = {"HTTP_ORIGIN": "https://app.example.org"}
+    response = client.get("/api/v1/institutions/", **origin)
+    assert "Access-Control-Allow-Origin" not in response
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example.org"]
+    preflight = client.options(
+        "/api/v1/cases/1234567890/exchange/",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="x-case-pin",
+        **origin,
+    )
+    assert preflight["Access-Control-Allow-Origin"] == "https://app.example.org"
+    assert "x-case-pin" in preflight["Access-Control-Allow-Headers"]
+    response = client.get("/api/v1/institutions/", **origin)
+    assert "retry-after" in response["Access-Control-Expose-Headers"]
