@@ -717,11 +717,18 @@ def published(request, db):
             yield references_
         return
     require_elasticsearch()
-    from search.engines.elasticsearch import ElasticsearchEngine
+    from search.engines.elasticsearch import ElasticsearchEngine, get_client
 
-    with override_settings(ELASTICSEARCH_INDEX_PREFIX=f"{SESSION_PREFIX}-api"):
-        ElasticsearchEngine(refresh=True).rebuild(public_documents())
-        yield references_
+    prefix = f"{SESSION_PREFIX}-api"
+    try:
+        with override_settings(ELASTICSEARCH_INDEX_PREFIX=prefix):
+            ElasticsearchEngine(refresh=True).rebuild(public_documents())
+            yield references_
+    finally:
+        client = get_client()
+        names = list(client.indices.get(index=f"{prefix}-*"))
+        if names:  # the cluster refuses wildcard deletes: name them
+            client.indices.delete(index=",".join(names), ignore_unavailable=True)
 
 
 def water_service_():

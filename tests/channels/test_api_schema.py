@@ -26,16 +26,9 @@ EXAMPLES_PER_OPERATION = 12
 def test_the_schema_validates_without_warnings(tmp_path):
     # --fail-on-warn raises on any warning; --validate checks it against the OpenAPI 3 spec.
     out = tmp_path / "schema.yaml"
-    call_command(
-        "spectacular",
-        "--validate",
-        "--fail-on-warn",
-        "--urlconf",
-        "feedback.channels.api.schema_urls",
-        "--file",
-        str(out),
-    )
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     assert out.read_text().startswith("openapi: 3")
+    assert "/admin/api/" not in out.read_text()  # the REST API alone, not Wagtail's
 
 
 def test_the_schema_is_served_as_yaml_and_json_with_the_error_shape_everywhere(client):
