@@ -4,7 +4,9 @@ operation; browsable docs from the sidecar; and schemathesis run against every o
 import pytest
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import not_a_server_error
@@ -69,7 +71,19 @@ def test_the_docs_page_loads_swagger_ui_from_our_own_static_files(client):
 
 
 @pytest.fixture
-def prepared(settings):
+def in_test_transaction():
+    """Django's WSGI application closes the database connection after each request; within a
+    test's transaction (PostgreSQL) that ends the test's connection. django.test.Client does
+    the same as this while it calls the application."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def prepared(settings, in_test_transaction):
     """A client with room for every generated request, a case with a known PIN and an
     outcome to find, so the operations go past their first checks."""
     settings.REFERENCE_LOOKUPS_PER_ADDRESS = 100_000
