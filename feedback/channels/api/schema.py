@@ -30,6 +30,12 @@ class ApiSchemaGenerator(SchemaGenerator):
         super().__init__(*args, urlconf=urlconf or API_URLCONF, **kwargs)
 
 
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer"},
+}
+
+
 class ApiSchema(AutoSchema):
     """Adds the error responses (ErrorSerializer) to every operation."""
 
@@ -41,6 +47,8 @@ class ApiSchema(AutoSchema):
             if code not in responses:
                 response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
                 response["description"] = description
+                if code == "429":
+                    response["headers"] = {"Retry-After": RETRY_AFTER}
                 responses[code] = response
         return responses
 

@@ -180,6 +180,14 @@ IDEMPOTENCY = OpenApiParameter(
     "a retry with the same key answers the first case (200, pin null) instead of a new one.",
     pattern=keys.IDEMPOTENCY_KEY_PATTERN,
 )
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    str,
+    OpenApiParameter.HEADER,
+    enum=["true"],
+    response=[200],
+    description="On a replay: the answer is the first case's.",
+)
 REFERENCE = OpenApiParameter(
     "reference",
     str,
@@ -206,7 +214,7 @@ class CaseSubmit(ApiView):
             "application/json": s.CaseSubmissionSerializer,
             "multipart/form-data": s.CaseSubmissionSerializer,
         },
-        parameters=[IDEMPOTENCY],
+        parameters=[IDEMPOTENCY, REPLAYED],
         auth=[{"ApiKey": []}],
         responses={
             201: s.SubmittedCaseSerializer,
