@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from config.health import healthz
+from feedback.channels.api.errors import not_found as api_not_found
 from feedback.transparency import audit_chain_heads, audit_chain_heads_text
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("feedback.channels.api.urls")),
+    re_path(r"^api/", api_not_found),  # other versions, typos: JSON, not the site's 404 page
     path("open311/", include("feedback.channels.open311.urls")),
 ]
 

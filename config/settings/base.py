@@ -380,6 +380,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Describes /api/v1/ only (not Wagtail's admin API): the view, `manage.py spectacular`
+    # and the deploy check alike.
+    "DEFAULT_GENERATOR_CLASS": "feedback.channels.api.schema.ApiSchemaGenerator",
 }
 # CORS is off: no origin may call the APIs from a browser unless listed here.
 CORS_ALLOWED_ORIGINS = [
@@ -393,4 +396,7 @@ CORS_ALLOW_HEADERS = [
     "content-type",
     "idempotency-key",
     "x-api-key",
+    "x-case-pin",  # the citizen's proof on the API's exchange and actions
 ]
+# What a browser client may read of an answer beyond the safelisted headers.
+CORS_EXPOSE_HEADERS = ["retry-after", "idempotent-replayed"]
