@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn, TitleColumn, UserColumn
+from wagtail.admin.ui.tables import Column, DateColumn, NumberColumn, TitleColumn
 from wagtail.admin.views.generic import CreateView, EditView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.views.generic.permissions import PermissionCheckedMixin
@@ -32,6 +32,7 @@ from feedback.access import role_of
 from feedback.admin_views import RegistryIndexView, RegistryViewSet
 from feedback.channels import keys
 from feedback.models import ApiClient, Role
+from feedback.workspace.dashboard_views import refused
 
 # No delete: a client's cases name it (PROTECT); it is revoked instead.
 ADMIN_ACTIONS = frozenset({"view", "add", "change"})
@@ -59,6 +60,11 @@ class AdministratorsOnly(BasePermissionPolicy):
 def key_shown(client: ApiClient) -> str:
     """What the admin shows of a key once it is issued: its prefix, which finds the client."""
     return f"{keys.KEY_START}{client.key_prefix}.…"
+
+
+def creator_name(client: ApiClient) -> str:
+    user = client.created_by
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
 def with_counts(queryset: QuerySet[ApiClient]) -> QuerySet[ApiClient]:
@@ -139,7 +145,21 @@ def key_history(client: ApiClient, limit: int = 20) -> list[dict]:
     return rows[::-1][:limit]
 
 
-class ApiClientIndexView(RegistryIndexView):
+class ForAdministrators:
+    """A 403 that says why, in the admin's layout, for anyone else (Wagtail would answer its
+    own PermissionDenied with a redirect to the dashboard)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not may_manage_api_clients(request.user):
+            return refused(
+                request,
+                gettext("API clients"),
+                gettext("API clients and their keys are kept by administrators."),
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ApiClientIndexView(ForAdministrators, RegistryIndexView):
     def get_base_queryset(self):
         return with_counts(super().get_base_queryset())
 
@@ -156,7 +176,8 @@ class ApiClientIndexView(RegistryIndexView):
             Column("key_prefix", label=_("Key"), accessor=key_shown),
             NumberColumn("requests_per_minute", label=_("Requests per minute")),
             DateColumn("created_at", label=_("Created"), sort_key="created_at"),
-            UserColumn("created_by", label=_("Created by")),
+            # A name, not Wagtail's UserColumn: its avatar costs a query per row.
+            Column("created_by", label=_("Created by"), accessor=creator_name),
             DateColumn("revoked_at", label=_("Revoked"), sort_key="revoked_at"),
             NumberColumn("cases_submitted", label=_("Cases submitted"), sort_key="cases_submitted"),
         ]
@@ -181,7 +202,7 @@ class ApiClientIndexView(RegistryIndexView):
         return buttons
 
 
-class ApiClientCreateView(CreateView):
+class ApiClientCreateView(ForAdministrators, CreateView):
     """Registers the client and issues its first key, shown on the page the POST answers."""
 
     def save_instance(self):
@@ -193,7 +214,7 @@ class ApiClientCreateView(CreateView):
         return key_page(self.request, self.object, self.key, new_client=True)
 
 
-class ApiClientEditView(EditView):
+class ApiClientEditView(ForAdministrators, EditView):
     """Name, organisation, contact and rate; never the key (its own POST actions)."""
 
     template_name = "feedback/workspace/api_clients/edit.html"
@@ -232,7 +253,9 @@ class ApiClientEditView(EditView):
         return context
 
 
-class KeyActionView(PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView):
+class KeyActionView(
+    ForAdministrators, PermissionCheckedMixin, WagtailAdminTemplateMixin, TemplateView
+):
     """GET: ask for confirmation. POST: act. A revoked client's keys stay refused for good:
     neither action is offered on it (register a new client instead)."""
 
