@@ -288,7 +288,7 @@ class KeyActionView(
         context.update(
             client=self.object,
             key_shown=key_shown(self.object),
-            question=self.question,
+            question=self.question % {"name": self.object.name},
             consequence=self.consequence % {"key": key_shown(self.object)},
             button=self.button,
             button_class=self.button_class,
@@ -309,7 +309,7 @@ class KeyActionView(
 
 class RotateKeyView(KeyActionView):
     title = _("Issue a new key")
-    question = _("Issue a new key to this client?")
+    question = _("Issue a new key to “%(name)s”?")
     consequence = _(
         "Its current key (%(key)s) stops working at once: the client's system answers 401 "
         "until it is given the new key, which is shown once, on the next page."
@@ -324,7 +324,7 @@ class RotateKeyView(KeyActionView):
 
 class RevokeView(KeyActionView):
     title = _("Revoke")
-    question = _("Revoke this client's access?")
+    question = _("Revoke the access of “%(name)s”?")
     consequence = _(
         "Its key (%(key)s) is refused from now on, for good; its cases keep naming it. To "
         "let the organisation in again, register a new client."
