@@ -30,17 +30,24 @@ def _prefix_of(key: str) -> str:
 
 def issue_key(client: ApiClient, *, by=None) -> str:
     """Give the client a new key (replacing any old one) and return it: the only time it is
-    seen. Saves the client; `by`, the staff member who asked, is named in its history."""
-    while True:
-        prefix = get_random_string(PREFIX_LENGTH, ALPHABET)
-        if not ApiClient.objects.filter(key_prefix=prefix).exists():
-            break
-    key = f"{KEY_START}{prefix}.{get_random_string(SECRET_LENGTH, ALPHABET)}"
-    client.key_prefix = prefix
-    client.key_digest = _digest(key)
-    if by is not None:
-        client._history_user = by  # simple-history: who, in the chained history row
-    client.save()
+    seen. Saves the client; `by`, the staff member who asked, is named in its history.
+
+    The row is locked and its revocation read afresh: a key issued from an object loaded
+    before a concurrent revocation must not save the client back to active."""
+    with transaction.atomic():
+        if client.pk is not None:
+            locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+            client.revoked_at = locked.revoked_at
+        while True:
+            prefix = get_random_string(PREFIX_LENGTH, ALPHABET)
+            if not ApiClient.objects.filter(key_prefix=prefix).exists():
+                break
+        key = f"{KEY_START}{prefix}.{get_random_string(SECRET_LENGTH, ALPHABET)}"
+        client.key_prefix = prefix
+        client.key_digest = _digest(key)
+        if by is not None:
+            client._history_user = by  # simple-history: who, in the chained history row
+        client.save()
     return key
 
 

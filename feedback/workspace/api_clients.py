@@ -9,6 +9,7 @@ the administrator who did it. No one else sees these screens (403) or their menu
 """
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -222,9 +223,19 @@ class ApiClientEditView(ForAdministrators, EditView):
     def get_queryset(self):
         return with_counts(ApiClient.objects.all())
 
+    # Changed only by their own actions (feedback.channels.keys), never by this form.
+    KEY_FIELDS = ("key_prefix", "key_digest", "revoked_at", "created_at", "created_by_id")
+
     def save_instance(self):
-        self.form.instance._history_user = self.request.user
-        return super().save_instance()
+        client = self.form.instance
+        with transaction.atomic():
+            # The row as it is now, under a lock: a key issued or a revocation made since
+            # this request read it is kept, not written back over with the values it read.
+            locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+            for name in self.KEY_FIELDS:
+                setattr(client, name, getattr(locked, name))
+            client._history_user = self.request.user
+            return super().save_instance()
 
     @cached_property
     def header_more_buttons(self):
@@ -318,8 +329,13 @@ class RotateKeyView(KeyActionView):
     button_class = "button"
 
     def act(self):
-        key = keys.issue_key(self.object, by=self.request.user)
-        return key_page(self.request, self.object, key, new_client=False)
+        with transaction.atomic():
+            client = ApiClient.objects.select_for_update().get(pk=self.object.pk)
+            if not client.is_active:  # revoked since the page was read
+                self.object = client
+                return self.render_to_response(self.get_context_data(), status=409)
+            key = keys.issue_key(client, by=self.request.user)
+        return key_page(self.request, client, key, new_client=False)
 
 
 class RevokeView(KeyActionView):

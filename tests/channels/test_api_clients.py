@@ -379,3 +379,47 @@ def test_the_audit_chain_verifies_after_a_clients_whole_life_in_the_admin(client
     assert records.count() == 4
     assert set(records.values_list("history_user_id", flat=True)) == {user("admin").pk}
     assert verify_chain().ok
+
+
+# --- changes that cross: a revocation or a new key made while another request was under way --
+
+
+def test_a_key_issued_from_a_stale_object_never_undoes_a_revocation():
+    api_client, _key = new_client()
+    stale = ApiClient.objects.get(pk=api_client.pk)  # read before the revocation
+    keys.revoke(api_client)
+    key = keys.issue_key(stale)
+    assert ApiClient.objects.get(pk=api_client.pk).revoked_at is not None
+    assert keys.client_for_key(key) is None
+
+
+def test_an_edit_never_writes_back_the_key_or_state_it_read_before(client, monkeypatch):
+    from feedback.workspace.api_clients import ApiClientEditView
+
+    api_client, old = new_client()
+    stale = ApiClient.objects.get(pk=api_client.pk)  # what the edit request read
+    new = keys.issue_key(api_client)
+    keys.revoke(api_client)
+    monkeypatch.setattr(ApiClientEditView, "get_object", lambda self, queryset=None: stale)
+    response = logged_in(client, "admin").post(edit_url(api_client), {**FORM, "name": "Renamed"})
+    assert response.status_code == 302
+    fresh = ApiClient.objects.get(pk=api_client.pk)
+    assert (fresh.name, fresh.key_prefix) == ("Renamed", new[4:12])
+    assert fresh.revoked_at is not None
+    assert keys.client_for_key(old) is None and keys.client_for_key(new) is None
+    latest = ApiClient.history.filter(id=api_client.pk).latest()
+    assert (latest.key_prefix, latest.revoked_at) == (fresh.key_prefix, fresh.revoked_at)
+
+
+def test_a_new_key_is_refused_when_the_client_was_revoked_since_the_page_read_it(
+    client, monkeypatch
+):
+    from feedback.workspace.api_clients import KeyActionView
+
+    api_client, _key = new_client()
+    stale = ApiClient.objects.get(pk=api_client.pk)
+    keys.revoke(api_client)
+    monkeypatch.setattr(KeyActionView, "object", stale, raising=False)
+    response = logged_in(client, "admin").post(rotate_url(api_client))
+    assert response.status_code == 409 and keys_in(response) == []
+    assert ApiClient.objects.get(pk=api_client.pk).key_prefix == stale.key_prefix
