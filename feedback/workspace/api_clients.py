@@ -114,7 +114,7 @@ CHANGE_LABELS = {
 def key_history(client: ApiClient, limit: int = 20) -> list[dict]:
     """The client's history, newest first: when, who, and what changed (the key, revocation,
     or which details), from its chained history records. Never the key: it is not in them."""
-    records = list(client.history.order_by("history_date", "history_id"))
+    records = list(client.history.order_by("history_date", "chain_seq"))
     users = get_user_model().objects.in_bulk(
         {r.history_user_id for r in records if r.history_user_id is not None}
     )
