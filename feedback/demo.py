@@ -16,7 +16,15 @@ from django.db import transaction
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks.backends.dummy import DummyBackend
 
-from feedback.models import CharterTerm, Institution, Kind, Role, Service, ServicePoint
+from feedback.models import (
+    ApiClient,
+    CharterTerm,
+    Institution,
+    Kind,
+    Role,
+    Service,
+    ServicePoint,
+)
 from feedback.roles import assign_role
 
 # (short code, level, English name, Swahili name, acronym, children)
@@ -652,6 +660,46 @@ def seed_users() -> list[tuple[str, str, str]]:
     return credentials
 
 
+# The demo's API client: an organisation's mobile app, for trying the REST API and Open311.
+DEMO_API_CLIENT = {
+    "name": "Demo mobile app",
+    "organisation": "Mrejesho demo",
+    "contact_email": "developers@demo.mrejesho.local",
+    "requests_per_minute": 120,
+}
+
+
+def demo_api_client() -> ApiClient | None:
+    """The demo's active API client, if seeded (a revoked one is left as it is)."""
+    return (
+        ApiClient.objects.filter(
+            name=DEMO_API_CLIENT["name"],
+            organisation=DEMO_API_CLIENT["organisation"],
+            revoked_at=None,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+@transaction.atomic
+def seed_api_client() -> tuple[ApiClient, str, bool]:
+    """The demo API client and a key to print: (client, key, created).
+
+    A key is shown once and never stored, so a second run cannot print the first key again:
+    it issues the existing client a fresh key (the previous one stops working) rather than
+    registering a second client. Recorded in the client's history as the demo admin's doing.
+    """
+    from feedback.channels import keys
+
+    admin = get_user_model().objects.filter(username="admin").first()
+    client = demo_api_client()
+    if client is None:
+        client, key = keys.create_client(created_by=admin, **DEMO_API_CLIENT)
+        return client, key, True
+    return client, keys.issue_key(client, by=admin), False
+
+
 # Demo cases: what citizens typically write, in the language they write it in.
 CASE_TEXTS = {
     "complaint": [
@@ -827,7 +875,7 @@ class _Clock:
         return self.time
 
 
-def _seed_one_case(index, rng, services, staff, now):
+def _seed_one_case(index, rng, services, staff, now, api_client=None):
     from feedback import workflow
 
     kind = list(CASE_TEXTS)[index % 4]
@@ -859,6 +907,8 @@ def _seed_one_case(index, rng, services, staff, now):
         service_point=(
             staff["agent"].staff_profile.service_point if channel == "service_point" else None
         ),
+        # What came through the API or Open311 names the app that sent it.
+        api_client=api_client if channel in ("api", "open311") else None,
         now=clock.time,
     )
     case, citizen = submission.case, submission.actor
@@ -958,11 +1008,12 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     User = get_user_model()
     # The administrator handles cases of every institution, so one account drives them all.
     staff = {name: User.objects.get(username=name) for name in ("admin", "agent")}
+    api_client = demo_api_client()
     now = timezone.now()
     with _notifications_discarded():
         for index in range(existing, count):
             with transaction.atomic():
-                _seed_one_case(index, random.Random(index), services, staff, now)
+                _seed_one_case(index, random.Random(index), services, staff, now, api_client)
     indexing.sync()  # an engine that is down keeps the queue for the sweep
     return count - existing
 

@@ -9,6 +9,7 @@ from feedback.admin_views import RegistryGroup, RegistryPermissionPolicy
 from feedback.reports.admin_views import ReportViewSet
 from feedback.workspace import (  # noqa: F401 (each registers its own hooks)
     agent_hooks,
+    api_client_hooks,
     case_page_hooks,
     dashboard_hooks,
     inbox_hooks,

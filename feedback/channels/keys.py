@@ -28,17 +28,26 @@ def _prefix_of(key: str) -> str:
     return prefix if separator and len(prefix) == PREFIX_LENGTH else ""
 
 
-def issue_key(client: ApiClient) -> str:
+def issue_key(client: ApiClient, *, by=None) -> str:
     """Give the client a new key (replacing any old one) and return it: the only time it is
-    seen. Saves the client."""
-    while True:
-        prefix = get_random_string(PREFIX_LENGTH, ALPHABET)
-        if not ApiClient.objects.filter(key_prefix=prefix).exists():
-            break
-    key = f"{KEY_START}{prefix}.{get_random_string(SECRET_LENGTH, ALPHABET)}"
-    client.key_prefix = prefix
-    client.key_digest = _digest(key)
-    client.save()
+    seen. Saves the client; `by`, the staff member who asked, is named in its history.
+
+    The row is locked and its revocation read afresh: a key issued from an object loaded
+    before a concurrent revocation must not save the client back to active."""
+    with transaction.atomic():
+        if client.pk is not None:
+            locked = ApiClient.objects.select_for_update().get(pk=client.pk)
+            client.revoked_at = locked.revoked_at
+        while True:
+            prefix = get_random_string(PREFIX_LENGTH, ALPHABET)
+            if not ApiClient.objects.filter(key_prefix=prefix).exists():
+                break
+        key = f"{KEY_START}{prefix}.{get_random_string(SECRET_LENGTH, ALPHABET)}"
+        client.key_prefix = prefix
+        client.key_digest = _digest(key)
+        if by is not None:
+            client._history_user = by  # simple-history: who, in the chained history row
+        client.save()
     return key
 
 
@@ -46,7 +55,7 @@ def create_client(*, name: str, created_by=None, **fields) -> tuple[ApiClient, s
     """A new API client and its key (shown once)."""
     with transaction.atomic():
         client = ApiClient(name=name, created_by=created_by, **fields)
-        return client, issue_key(client)
+        return client, issue_key(client, by=created_by)
 
 
 def client_for_key(key: str) -> ApiClient | None:
@@ -60,12 +69,15 @@ def client_for_key(key: str) -> ApiClient | None:
     return client
 
 
-def revoke(client: ApiClient, *, now=None) -> ApiClient:
-    """Refuse the client's key from now on (its cases keep naming it). Idempotent."""
+def revoke(client: ApiClient, *, by=None, now=None) -> ApiClient:
+    """Refuse the client's key from now on (its cases keep naming it). Idempotent. `by`, the
+    staff member who revoked it, is named in its history."""
     with transaction.atomic():
         client = ApiClient.objects.select_for_update().get(pk=client.pk)
         if client.revoked_at is None:
             client.revoked_at = now or timezone.now()
+            if by is not None:
+                client._history_user = by
             client.save(update_fields=["revoked_at"])
     return client
 

@@ -50,6 +50,7 @@ def find_case(request, pk: int):
             "duplicate_of",
             "submitted_by",
             "service_point",
+            "api_client",
         )
         .filter(pk=pk)
         .first()

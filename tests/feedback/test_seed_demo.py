@@ -207,6 +207,48 @@ def test_seed_demo_run_again_adds_nothing_and_prints_every_dashboards_work(setti
         assert re.search(rf"^  {name} +\w", output, re.MULTILINE), name
     assert re.search(r"^  officer .*Assigned to you [1-9]", output, re.MULTILINE)
     assert re.search(r"^  screener +Waiting in the screening queue [4-6]$", output, re.MULTILINE)
+    _the_demo_api_client_gets_a_fresh_key_on_each_run(first.getvalue(), output)
+
+
+DEMO_KEY_LINE = re.compile(r"^  (mrj_[A-Za-z0-9]{8}\.[A-Za-z0-9]{40})   \((.+)\)$", re.MULTILINE)
+
+
+def _the_demo_api_client_gets_a_fresh_key_on_each_run(first: str, again: str):
+    """Printed beside the demo users; a second run registers no second client but issues the
+    one client a fresh key (a key is stored as a digest only, so the first cannot be printed
+    again), and says so."""
+    from feedback.channels.keys import client_for_key
+    from feedback.models import ApiClient
+
+    assert "Demo API client: Demo mobile app (Mrejesho demo)" in first
+    ((first_key, first_note),) = DEMO_KEY_LINE.findall(first)
+    ((fresh_key, fresh_note),) = DEMO_KEY_LINE.findall(again)
+    assert first_note == "new client" and "fresh key" in fresh_note and first_key != fresh_key
+    assert first.index("Demo users") < first.index("Demo API client") < first.index("Service point")
+    client = ApiClient.objects.get()
+    assert (client.name, client.organisation) == ("Demo mobile app", "Mrejesho demo")
+    assert client.created_by.username == "admin"
+    assert client_for_key(first_key) is None and client_for_key(fresh_key) == client
+    # The demo's API and Open311 cases name the app that sent them; no other case does.
+    seeded = Case.objects.exclude(idempotency_key__startswith="demo:")
+    sent = seeded.filter(channel__in=["api", "open311"])
+    assert sent.exists() and set(sent.values_list("api_client", flat=True)) == {client.pk}
+    assert (
+        not seeded.exclude(channel__in=["api", "open311"]).filter(api_client__isnull=False).exists()
+    )
+
+
+def test_seed_demo_registers_a_new_demo_client_when_the_old_one_was_revoked(demo_content):
+    from feedback.channels import keys
+
+    client, key, created = demo.seed_api_client()
+    keys.revoke(client)
+    replacement, new_key, created_again = demo.seed_api_client()
+    assert (created, created_again) == (True, True) and replacement.pk != client.pk
+    assert keys.client_for_key(key) is None and keys.client_for_key(new_key) == replacement
+    same, newest, created_third = demo.seed_api_client()
+    assert (same.pk, created_third) == (replacement.pk, False)
+    assert keys.client_for_key(new_key) is None and keys.client_for_key(newest) == same
 
 
 def test_workspace_demo_attachments_are_a_real_photo_and_pdf_stored_as_uploads_are(demo_content):

@@ -36,6 +36,7 @@ class Command(BaseCommand):
         demo.seed_institutions()
         demo.seed_services()
         credentials = demo.seed_users()
+        api_client, api_key, api_client_created = demo.seed_api_client()
         pages = seed_pages()
         added = demo.seed_cases()
         workspace = demo.seed_workspace()
@@ -48,7 +49,22 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (log in at http://127.0.0.1:8000/admin/):")
         for username, password, role in credentials:
             self.stdout.write(f"  {username:<10} {password}   {role}")
+        self._report_api_client(api_client, api_key, api_client_created)
         self._report_workspace(workspace)
+
+    def _report_api_client(self, client, key, created):
+        # The key is printed here and nowhere else: the registry keeps only its digest.
+        self.stdout.write(
+            f"Demo API client: {client.name} ({client.organisation}), "
+            f"{client.requests_per_minute} requests per minute; its key "
+            "(send it as 'Authorization: Api-Key <key>', or Open311's api_key):"
+        )
+        note = (
+            "new client"
+            if created
+            else "a fresh key for the existing client: the key printed before no longer works"
+        )
+        self.stdout.write(f"  {key}   ({note})")
 
     def _report_workspace(self, workspace):
         point = workspace["service_point"]
