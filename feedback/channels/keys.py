@@ -19,7 +19,7 @@ ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def _digest(key: str) -> str:
-    return salted_hmac("feedback.api-client.key", key).hexdigest()
+    return salted_hmac("feedback.api-client.key", key, algorithm="sha256").hexdigest()
 
 
 def _prefix_of(key: str) -> str:
