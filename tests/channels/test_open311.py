@@ -165,6 +165,7 @@ def test_service_definition_declares_kind_as_a_single_value_list(client, fmt):
     assert response.status_code == 200
     if fmt == "json":
         definition = as_json(response)
+        assert [each["code"] for each in definition["attributes"]] == ["kind", "publish"]
         attribute = definition["attributes"][0]
         values = attribute["values"]
         required = attribute["required"]
@@ -172,7 +173,11 @@ def test_service_definition_declares_kind_as_a_single_value_list(client, fmt):
         root = xml(response)
         assert root.tag == "service_definition"
         assert children(root) == ["service_code", "attributes"]
-        assert children(root.find("attributes")) == ["attribute"]
+        assert children(root.find("attributes")) == ["attribute", "attribute"]
+        assert [node.findtext("code") for node in root.iterfind("attributes/attribute")] == [
+            "kind",
+            "publish",
+        ]
         node = root.find("attributes/attribute")
         assert children(node) == [
             "variable",
@@ -676,3 +681,15 @@ def test_anonymous_callers_are_throttled_per_address(client, settings):
     response = client.get(f"{V2}/services.json")
     assert_error(response, 429, "json")
     assert response.has_header("Retry-After")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_attribute_publish_records_consent_and_lists_the_request(client, api_key, fmt):
+    posted = as_json(post(client, api_key=api_key, **{"attribute[publish]": "true"}))[0]
+    quiet = as_json(post(client, api_key=api_key))[0]
+    shown = Case.objects.get(reference=posted["service_request_id"])
+    hidden = Case.objects.get(reference=quiet["service_request_id"])
+    assert shown.consent_to_publish is True and hidden.consent_to_publish is False
+    assert ids(listed(client, fmt)) & {shown.reference, hidden.reference} == {shown.reference}
+    refused = post(client, fmt, api_key=api_key, **{"attribute[publish]": "perhaps"})
+    assert any("attribute[publish]" in text for text in assert_error(refused, 400, fmt))

@@ -43,8 +43,8 @@ def test_georeport_lists_submits_and_reads_back(live_server, service, output_for
     definition = georeport.get_service_definition("77-3")
     assert definition["service_code"] == "77-3"
     attributes = definition["attributes"]
-    attribute = attributes[0] if output_format == "json" else attributes["attribute"]
-    assert attribute["code"] == "kind"
+    declared = attributes if output_format == "json" else attributes["attribute"]
+    assert [attribute["code"] for attribute in declared] == ["kind", "publish"]
 
     posted = requests.post(
         f"{root}/requests.{output_format}",
@@ -54,6 +54,8 @@ def test_georeport_lists_submits_and_reads_back(live_server, service, output_for
             "address_string": "Uhuru Street, Ilala",
             "description": DESCRIPTION,
             "attribute[kind]": "complaint",
+            # The citizen consented to publication (the service definition's attribute).
+            "attribute[publish]": "true",
         },
         timeout=30,
     )
@@ -62,9 +64,7 @@ def test_georeport_lists_submits_and_reads_back(live_server, service, output_for
         "application/json" if output_format == "json" else "text/xml"
     )
     case = Case.objects.get(channel=Channel.OPEN311)
-    # The citizen's words are published only with consent; this citizen gave it (an Open311
-    # POST has no argument for it, so the test records it as the web form would have).
-    Case.objects.filter(pk=case.pk).update(consent_to_publish=True)
+    assert case.consent_to_publish is True
 
     one = georeport.get_service_request(case.reference)
     many = georeport.get_service_requests(service_request_id=case.reference)

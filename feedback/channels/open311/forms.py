@@ -110,6 +110,8 @@ class SubmitForm(forms.Form):
     address_id = forms.CharField(required=False, max_length=100)
     description = forms.CharField(max_length=4000)  # the spec's limit
     kind = forms.ChoiceField(required=False, choices=Kind.choices)
+    # attribute[publish]: the citizen's consent to publish an anonymised outcome ("true").
+    publish = forms.ChoiceField(required=False, choices=[("true", "true"), ("false", "false")])
     email = forms.EmailField(required=False)
     first_name = forms.CharField(required=False, max_length=100)
     last_name = forms.CharField(required=False, max_length=99)

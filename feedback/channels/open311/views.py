@@ -55,8 +55,8 @@ from feedback.models import (
     service_by_global_code,
 )
 
-# The arguments a POST may carry (attribute[kind] is read apart); others are ignored.
-SUBMIT_ARGUMENTS = [name for name in SubmitForm.base_fields if name != "kind"]
+# The arguments a POST may carry (the attribute[...] ones are read apart); others are ignored.
+SUBMIT_ARGUMENTS = [name for name in SubmitForm.base_fields if name not in wire.ATTRIBUTES]
 SUBJECT_WORDS = 8
 
 
@@ -212,7 +212,7 @@ def _form_errors(form) -> list[str]:
     messages = []
     for field, errors in form.errors.items():
         for message in errors:
-            name = f"attribute[{wire.KIND_ATTRIBUTE}]" if field == "kind" else field
+            name = f"attribute[{field}]" if field in wire.ATTRIBUTES else field
             messages.append(message if field == "__all__" else f"{name}: {message}")
     return messages
 
@@ -279,9 +279,10 @@ class RequestsView(Open311View):
         refused, unknown arguments ignored."""
         arguments = {}
         attribute = data.get("attribute")
-        kind = attribute.get("kind") if isinstance(attribute, Mapping) else None
         raw = {name: data.get(name) for name in SUBMIT_ARGUMENTS}
-        raw["kind"] = kind if kind is not None else data.get(f"attribute[{wire.KIND_ATTRIBUTE}]")
+        for code in wire.ATTRIBUTES:
+            nested = attribute.get(code) if isinstance(attribute, Mapping) else None
+            raw[code] = nested if nested is not None else data.get(f"attribute[{code}]")
         for name, value in raw.items():
             if value is None:
                 value = ""
@@ -346,6 +347,7 @@ def submit(data: dict, service: Service, client, token: str) -> workflow.Submiss
     try:
         return workflow.submit(
             kind=data["kind"] or Kind.COMPLAINT,
+            consent_to_publish=data["publish"] == "true",
             subject=subject_from(data["description"], service),
             description=data["description"],
             service=service,

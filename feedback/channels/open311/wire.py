@@ -61,6 +61,9 @@ def service_entry(service: Service) -> dict:
 
 
 KIND_ATTRIBUTE = "kind"
+PUBLISH_ATTRIBUTE = "publish"
+# The service definition's attributes, posted as attribute[<code>].
+ATTRIBUTES = (KIND_ATTRIBUTE, PUBLISH_ATTRIBUTE)
 
 
 def service_definition(service: Service) -> dict:
@@ -76,7 +79,24 @@ def service_definition(service: Service) -> dict:
                 "order": 1,
                 "description": _("What kind of feedback is this?"),
                 "values": [{"key": value, "name": str(label)} for value, label in Kind.choices],
-            }
+            },
+            {
+                "variable": True,
+                "code": PUBLISH_ATTRIBUTE,
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": _("true or false; false if not given."),
+                "order": 2,
+                "description": _(
+                    "Did the citizen agree that an anonymised outcome may be published? Only "
+                    "then are the description, the location and the institution's answer "
+                    "shown to anyone who reads this request."
+                ),
+                "values": [
+                    {"key": "true", "name": _("Yes, it may be published")},
+                    {"key": "false", "name": _("No")},
+                ],
+            },
         ],
     }
 
