@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("feedback.channels.api.urls")),
     re_path(r"^api/", api_not_found),  # other versions, typos: JSON, not the site's 404 page
     path("open311/", include("feedback.channels.open311.urls")),
+    path("channels/", include("feedback.channels.urls")),
 ]
 
 

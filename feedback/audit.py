@@ -58,7 +58,7 @@ ERASABLE_FIELDS: dict[str, tuple[str, ...]] = {}
 # Fields added to a chained model after rows were chained, with NULL as their old value: left
 # out of a record's content while NULL, so the digests of rows written before the column
 # existed still verify. Name every nullable field added to a history model here.
-ADDED_LATER: frozenset[str] = frozenset({"service_point_id", "api_client_id"})
+ADDED_LATER: frozenset[str] = frozenset({"service_point_id", "api_client_id", "disputed_at"})
 # Live model label -> fields a live row may hold apart from its latest history record: treebeard
 # renumbers siblings' paths and counts children with queryset updates that write no history.
 UNTRACKED_UPDATES: dict[str, tuple[str, ...]] = {"feedback.Institution": ("path", "numchild")}

@@ -409,6 +409,8 @@ class Case(models.Model):
     # Referral starts the level count again; this counts every climb, for the reports.
     escalation_count = models.PositiveSmallIntegerField(_("times escalated"), default=0)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # When the citizen last answered "not resolved" (workflow.dispute): such a case comes first.
+    disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True, editable=False)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -962,3 +964,99 @@ class ApiClient(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class PhonePreference(models.Model):
+    """What a phone number chose on USSD or SMS (its language), kept by a keyed digest of the
+    number (feedback.channels.phones.phone_digest), never the number itself."""
+
+    phone_digest = models.CharField(max_length=64, unique=True)
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("phone preference")
+        verbose_name_plural = _("phone preferences")
+
+    def __str__(self) -> str:
+        return f"{self.phone_digest[:8]}… {self.language}"
+
+
+class UssdSession(models.Model):
+    """One USSD session as the gateway reported it: when it was seen, how it ended, and the
+    case it submitted. The typed text is not kept: the gateway sends all of it every time."""
+
+    session_id = models.CharField(max_length=100, unique=True)
+    phone_digest = models.CharField(max_length=64)
+    service_code = models.CharField(max_length=40, blank=True)
+    network_code = models.CharField(max_length=20, blank=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    # The gateway's end-of-session notification: its status ("Success", "Incomplete",
+    # "Failed"...), when it came, and how long the session lasted by the gateway's count.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_status = models.CharField(max_length=40, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="ussd_sessions"
+    )
+
+    class Meta:
+        verbose_name = _("USSD session")
+        verbose_name_plural = _("USSD sessions")
+
+    def __str__(self) -> str:
+        return self.session_id
+
+
+class InboundSms(models.Model):
+    """One SMS the gateway passed to us, recorded once by the gateway's id (a retried callback
+    is recognised and not handled twice). Neither the number (a digest only) nor the text."""
+
+    gateway_id = models.CharField(max_length=100, unique=True)
+    phone_digest = models.CharField(max_length=64)
+    received_at = models.DateTimeField()
+    handled_as = models.CharField(max_length=40, blank=True)  # the parser's intent
+    case = models.ForeignKey(
+        Case, on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_sms"
+    )
+
+    class Meta:
+        verbose_name = _("received SMS")
+        verbose_name_plural = _("received SMS")
+
+    def __str__(self) -> str:
+        return self.gateway_id
+
+
+class SmsDelivery(models.Model):
+    """One SMS handed to the gateway about a case, and what became of it: the gateway's id and
+    its delivery reports. Neither the number nor the text is kept here."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent to the network")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="sms_deliveries"
+    )
+    event = models.ForeignKey(
+        "CaseEvent", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField(max_length=40)  # the action it tells of, "receipt", "reply"...
+    # NULL until the gateway names it (unique among those it named).
+    gateway_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    failure_reason = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("SMS delivery")
+        verbose_name_plural = _("SMS deliveries")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}: {self.get_state_display()}"

@@ -246,6 +246,18 @@ AFRICASTALKING_API_URL = os.environ.get(
     "AFRICASTALKING_API_URL", "https://api.africastalking.com/version1/messaging"
 )
 
+# USSD and SMS (feedback/channels/ussd.py, sms.py): the code citizens dial and the number they
+# text, shown on the home page and in every SMS; with none set, the site does not promise the
+# channel. The gateway's callbacks may be held to a shared secret (the callback URL's
+# `?secret=`, as Africa's Talking's callback settings allow) and to source addresses
+# (comma-separated addresses or networks, e.g. "196.201.214.0/24"); empty: not checked.
+USSD_CODE = os.environ.get("USSD_CODE", "")
+SMS_SHORT_NUMBER = os.environ.get("SMS_SHORT_NUMBER", "")
+CHANNEL_SHARED_SECRET = os.environ.get("CHANNEL_SHARED_SECRET", "")
+CHANNEL_ALLOWED_ADDRESSES = [
+    part.strip() for part in os.environ.get("CHANNEL_ALLOWED_ADDRESSES", "").split(",") if part
+]
+
 WAGTAIL_SITE_NAME = "Mrejesho"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]

@@ -394,6 +394,27 @@ ACTIONS: dict[str, Action] = {
             guard=_reopen_window_open,
             thanks=_("Your case is reopened and goes to the level above."),
         ),
+        # "Not resolved": the citizen's answer to the message that said it was (SMS, USSD);
+        # a reopening with priority (transitions.dispute).
+        Action(
+            "dispute",
+            frozenset({S.RESOLVED}),
+            S.REOPENED,
+            CITIZEN_SIDE,
+            _("disputed"),
+            _("dispute the resolution of"),
+            _("Not resolved"),
+            (
+                Param(
+                    "reason",
+                    "text",
+                    _("What is still not resolved? (optional)"),
+                    required=False,
+                ),
+            ),
+            guard=_reopen_window_open,
+            thanks=_("Your case is reopened with priority and goes to the level above."),
+        ),
         Action(
             "reject",
             frozenset({S.SUBMITTED, S.ACKNOWLEDGED}),

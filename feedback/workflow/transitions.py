@@ -250,19 +250,33 @@ def _climb(c: Case) -> None:
         c.escalation_count += 1
 
 
+def _reopened(c, now):
+    """A resolved case back to work, one level higher, with a fresh deadline."""
+    c.reopen_count += 1
+    c.reopen_until = None
+    c.resolved_at = None
+    _climb(c)  # at the top already, the top level takes it again
+    c.expected_by = None
+    c.resolve_due = working_days_from(now, charter_days(c)[1])
+
+
 def reopen(case: Case, *, by: Actor, reason: str, now=None) -> Case:
     """Unhappy with the answer: back to work, one level higher, with a fresh deadline."""
     require(reason, _("Say why the answer did not resolve your case."))
+    return transition("reopen", case, by, now, _reopened, body=reason)
+
+
+def dispute(case: Case, *, by: Actor, reason: str = "", now=None) -> Case:
+    """The citizen answers "not resolved" to the message that said it was (an SMS NO/HAPANA,
+    the USSD menu): reopened like `reopen`, and marked disputed, which puts it first in the
+    officer's work (Case.disputed_at); the event says why, in the citizen's words if any."""
 
     def change(c, now):
-        c.reopen_count += 1
-        c.reopen_until = None
-        c.resolved_at = None
-        _climb(c)  # at the top already, the top level takes it again
-        c.expected_by = None
-        c.resolve_due = working_days_from(now, charter_days(c)[1])
+        _reopened(c, now)
+        c.disputed_at = now
 
-    return transition("reopen", case, by, now, change, body=reason)
+    body = reason.strip() or str(_("The citizen says the case is not resolved."))
+    return transition("dispute", case, by, now, change, body=body)
 
 
 def reject(case: Case, *, by: Actor, reason: str, explanation: str, now=None) -> Case:

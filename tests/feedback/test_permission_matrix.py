@@ -82,6 +82,7 @@ ACTION_ROLES: dict[str, set[str]] = {
     "resolve": HANDLE,
     "close": {CITIZEN, "agent", "lead", "admin"},
     "reopen": FOR_CITIZEN,
+    "dispute": FOR_CITIZEN,
     "reject": HANDLE,
     # Routing from the screening desk is a referral.
     "refer": HANDLE | {"screener"},

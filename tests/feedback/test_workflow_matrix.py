@@ -35,6 +35,7 @@ EXPECTED = {
     ),
     "close": ("resolved", "citizen agent system lead admin"),
     "reopen": ("resolved", "citizen agent admin"),
+    "dispute": ("resolved", "citizen agent admin"),
     "reject": ("submitted acknowledged", "officer lead admin"),
     "refer": (
         "submitted acknowledged in_progress reopened",
@@ -185,6 +186,7 @@ def _params(action, case):
         "resolve": {"response": "Fixed."},
         "close": {},
         "reopen": {"reason": "Not fixed."},
+        "dispute": {"reason": "Still no water."},
         "reject": {"reason": "out_of_scope", "explanation": "Private dispute."},
         "escalate": {"reason": "Needs the ministry."},
         "appeal": {"reason": "Outcome is wrong."},
