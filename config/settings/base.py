@@ -381,7 +381,10 @@ API_ANONYMOUS_RATE = os.environ.get("API_ANONYMOUS_RATE", "60/minute")
 OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "mrejesho.go.tz")
 # Machine clients read errors in their channel's own format: config.middleware answers their
 # unreadable input (not UTF-8, NUL) with these views instead of the HTML page.
-UNREADABLE_INPUT_ANSWERS = {"/open311/": "feedback.channels.open311.views.unreadable_input"}
+UNREADABLE_INPUT_ANSWERS = {
+    "/open311/": "feedback.channels.open311.views.unreadable_input",
+    "/channels/ussd/": "feedback.channels.ussd.unreadable_input",
+}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mrejesho API",
     "DESCRIPTION": "Submit feedback to public institutions, track it with its reference and PIN, "

@@ -100,6 +100,14 @@ def callback(request):
     return _plain(str(reply))
 
 
+def unreadable_input(request):
+    """What config.middleware answers for a form it could not read (not UTF-8, a NUL): the
+    gateway's own format, never the HTML 400 page, which a phone would show as raw text."""
+    if request.path_info.rstrip("/").endswith("/events"):
+        return _plain("OK")
+    return _end(_("Sorry, this request could not be read. Please dial again."))
+
+
 def _seconds(value: str) -> int | None:
     value = value.strip()
     if value.isascii() and value.isdigit() and len(value) <= 9:

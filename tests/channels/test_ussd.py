@@ -539,3 +539,15 @@ def test_a_ussd_case_answered_in_the_admin_reaches_the_citizen_by_sms_and_on_uss
         dial.send(value)
     kind, screen = dial.send(pin)
     assert kind == "END" and ANSWER in screen
+
+
+def test_unreadable_input_is_answered_in_the_gateways_format(client):
+    form = {"sessionId": "ATUid_nul", "phoneNumber": PHONE, "text": "1*\x00"}
+    response = client.post(URL, form)
+    assert response.status_code == 200
+    assert response.content.decode().startswith("END Sorry, this request could not be read.")
+    assert client.post(EVENTS_URL, {"sessionId": "\x00"}).content == b"OK"
+    latin1 = client.post(
+        URL, b"sessionId=s&text=\xff", content_type="application/x-www-form-urlencoded"
+    )
+    assert latin1.content.decode().startswith("END ")
