@@ -551,3 +551,31 @@ def test_unreadable_input_is_answered_in_the_gateways_format(client):
         URL, b"sessionId=s&text=\xff", content_type="application/x-www-form-urlencoded"
     )
     assert latin1.content.decode().startswith("END ")
+
+
+def test_changing_the_language_from_the_main_menu_keeps_the_session_readable(client):
+    remember("en")
+    dial = Dial(client)
+    assert dial.send("6")[1] == "Choose language / Chagua lugha\n1 English\n2 Kiswahili"
+    kind, screen = dial.send("2")
+    assert kind == "CON" and screen.startswith(f"Mrejesho\n1 {sw('Give feedback')}")
+    assert PhonePreference.objects.get().language == "sw"
+    # The next inputs of the same session are still read from the main menu on.
+    kind, screen = dial.send("1")
+    assert screen.startswith(sw("What do you want to give?"))
+    kind, screen = dial.send("0")
+    assert screen.startswith(f"Mrejesho\n1 {sw('Give feedback')}")
+    # A new session starts in Swahili, at the main menu.
+    assert Dial(client, "ATUid_next").start()[1].startswith(f"Mrejesho\n1 {sw('Give feedback')}")
+
+
+def test_not_knowing_the_institution_sends_the_case_to_screening(client):
+    remember("en")
+    dial = Dial(client)
+    for value in ["1", "3", "3", "Who fixes the street lights here?"]:
+        _kind, screen = dial.send(value)
+    assert screen.startswith("Send Inquiry to the registry:")
+    _kind, screen = dial.send("1")
+    reference, _pin = reference_and_pin(screen)
+    case = Case.objects.get(reference=reference)
+    assert case.institution == Institution.get_first_root_node() and case.service is None
