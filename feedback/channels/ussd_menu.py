@@ -6,6 +6,17 @@ Why the text alone decides: Africa's Talking sends every input of the session ea
 replaying a text gives the same screen, "0" (back) is resolved by dropping inputs, and an
 expired session is just a fresh start. Only a screen's last input may change anything, and
 every input that changes something (send, confirm, dispute, add) ends the session.
+
+Decisions a reader should know:
+- A gateway retry of the confirming input finds the session's case (idempotency key
+  "ussd:<sessionId>") and shows its reference again, saying the PIN was shown once: the PIN
+  is kept nowhere, so it cannot be shown twice.
+- A typed "*" cannot be told from the gateway's separator. A description "a*b" arrives as
+  "a", then "b" on the confirm screen, which repeats itself with "Choose 1-2." and shows what
+  was kept ("a"): the citizen sees the cut and may go back (0) to retype. The free-text
+  screens say "no * sign" for that reason.
+- Free text is whitespace-collapsed and cut at DESCRIPTION_MAX; "0" and "00" on a free-text
+  screen mean back and more, as everywhere.
 """
 
 from collections.abc import Callable
@@ -255,7 +266,8 @@ def _description_screen(state, registry) -> str:
 
 
 def _confirm_screen(state, registry) -> str:
-    where = state.data.get("institution_name") or _("the registry")
+    # Names and words cut so that the choices below always fit on the screen.
+    where = _short(state.data.get("institution_name") or _("the registry"), 40)
     return (
         _("Send %(kind)s to %(place)s:") % {"kind": _kind_label(state.data["kind"]), "place": where}
         + "\n"

@@ -98,6 +98,8 @@ def assert_screen(reply: ussd_menu.Reply) -> None:
     assert reply.kind in ("CON", "END")
     assert str(reply).startswith(reply.kind + " ")
     assert 0 < len(reply.text) <= ussd_menu.SCREEN_LIMIT, reply.text
+    if reply.kind == "CON":  # a menu is never cut: its choices are at the end
+        assert not reply.text.endswith("..."), reply.text
 
 
 @settings(max_examples=600)
@@ -210,3 +212,16 @@ def test_the_pending_swahili_fits_too(monkeypatch):
     assert ussd_menu.respond("1", language="sw", registry=MemoryRegistry()).text.startswith(
         "Unataka kutoa nini?"
     )
+
+
+def test_a_star_in_the_description_is_seen_on_the_confirm_screen():
+    reply = ussd_menu.respond(
+        "1*1*1*1111*1*Pipe broken*near the school", language="en", registry=MemoryRegistry()
+    )
+    assert reply.kind == "CON"
+    assert reply.text.startswith("Choose 1-2.\nSend Complaint to ")
+    assert '"Pipe broken"\n1 Send\n2 Cancel' in reply.text
+    back = ussd_menu.respond(
+        "1*1*1*1111*1*Pipe broken*near the school*0", language="en", registry=MemoryRegistry()
+    )
+    assert back.text == "Describe it in a few words (no * sign):"
