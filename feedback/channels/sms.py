@@ -84,9 +84,15 @@ def inbound(request):
         record.save(update_fields=["handled_as"])
         return _ok()
     message = parse(request.POST.get("text", ""))
-    language = language_for(digest, message)
-    with translation.override(language):
-        reply = handle(message, phone=phone, gateway_id=gateway_id, language=language)
+    try:
+        language = language_for(digest, message)
+        with translation.override(language):
+            reply = handle(message, phone=phone, gateway_id=gateway_id, language=language)
+    except Exception:
+        # A fault of ours, not the citizen's input: let the gateway's retry be handled (a
+        # submission is still made once, by its idempotency key).
+        record.delete()
+        raise
     record.handled_as = message.intent.value
     record.case = reply.case
     record.save(update_fields=["handled_as", "case"])
@@ -278,19 +284,18 @@ def status_text(case: Case) -> str:
         "status": case.get_status_display(),
         "submitted": _date(case.submitted_at),
         "due": _date(case.acknowledge_due if case.status == Status.SUBMITTED else case.resolve_due),
-        "resolved": _date(case.resolved_at),
-        "closed": _date(case.closed_at),
+        "date": _date(case.closed_at if case.status == Status.CLOSED else case.resolved_at),
     }
     if case.status == Status.SUBMITTED and case.acknowledge_due:
-        text = _("%(status)s. Submitted %(submitted)s. To be acknowledged by %(due)s.")
+        text = _("Status: %(status)s. Received %(submitted)s. To be acknowledged by %(due)s.")
     elif case.status in (Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED):
-        text = _("%(status)s. Submitted %(submitted)s. Answer due by %(due)s.")
-    elif case.status == Status.RESOLVED and case.resolved_at:
-        text = _("%(status)s on %(resolved)s.")
-    elif case.closed_at:
-        text = _("%(status)s on %(closed)s.")
+        text = _("Status: %(status)s. Received %(submitted)s. Answer due by %(due)s.")
+    elif (case.status == Status.RESOLVED and case.resolved_at) or (
+        case.status == Status.CLOSED and case.closed_at
+    ):
+        text = _("Status: %(status)s on %(date)s.")
     else:
-        text = _("%(status)s. Submitted %(submitted)s.")
+        text = _("Status: %(status)s. Received %(submitted)s.")
     return _prefixed(text % values, case)
 
 
