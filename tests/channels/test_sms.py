@@ -330,3 +330,33 @@ def test_no_reply_to_an_unproved_number_carries_the_case(client):
         assert PHONE not in reply and PHONE[4:] not in reply
     case.refresh_from_db()
     assert case.status == Status.RESOLVED
+
+
+def test_an_erased_contact_proves_nothing_and_the_pin_is_asked(client):
+    case, _pin = resolved_case(language="en")
+    Contact.objects.filter(case=case).update(erased_at=timezone.now(), phone="")
+    reply = text_message(client, f"NO {case.reference}")
+    assert "<PIN> NO" in reply
+    case.refresh_from_db()
+    assert case.status == Status.RESOLVED
+
+
+def test_a_fault_of_ours_lets_the_gateway_retry_submit_once(client, monkeypatch):
+    from feedback.channels import sms as channel
+
+    monkeypatch.setattr(channel, "handle", _failing_after(channel.handle))
+    with pytest.raises(RuntimeError):
+        callback(client, "COMPLAINT 1111 No water", gateway_id="ATXid_fault")
+    assert not InboundSms.objects.filter(gateway_id="ATXid_fault").exists()
+    monkeypatch.undo()
+    reply = text_message(client, "COMPLAINT 1111 No water", gateway_id="ATXid_fault")
+    assert Case.objects.filter(idempotency_key="sms:ATXid_fault").count() == 1
+    assert "We already have this message" in reply  # the PIN went with the first answer only
+
+
+def _failing_after(handle):
+    def failing(*args, **kwargs):
+        handle(*args, **kwargs)  # the case is made, then something of ours breaks
+        raise RuntimeError("boom")
+
+    return failing
