@@ -63,7 +63,7 @@ KEYWORDS: tuple[tuple[Intent, str, str, tuple[str, ...]], ...] = (
         Intent.SUBMIT,
         Kind.COMPLIMENT,
         "en",
-        ("COMPLIMENT", "COMPLEMENT", "COMPLIMENTS", "COMPLIMET", "COMPLIMANT", "PRAISE"),
+        ("COMPLIMENT", "COMPLEMENT", "COMPLIMENTS", "COMPLIMET", "PRAISE"),
     ),
     (Intent.SUBMIT, Kind.COMPLIMENT, "sw", ("PONGEZI", "PONGEZA", "PONGEZ", "HONGERA")),
     (Intent.DISPUTE, "", "en", ("NO", "NOT", "NOO", "NOPE")),
