@@ -11,9 +11,12 @@ from itertools import count
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feedback import references, sms, workflow
 from feedback.channels.phones import phone_digest
+from feedback.channels.sms_parser import KEYWORDS
 from feedback.models import (
     Case,
     CaseEvent,
@@ -360,3 +363,21 @@ def _failing_after(handle):
         raise RuntimeError("boom")
 
     return failing
+
+
+ANY_WORD = st.sampled_from([word for _i, _k, _l, words in KEYWORDS for word in words])
+SOME_DIGITS = st.text(alphabet="0123456789", min_size=1, max_size=16)
+TEXTS = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.one_of(ANY_WORD, SOME_DIGITS, st.text(max_size=6)), max_size=6).map(" ".join),
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXTS)
+def test_any_text_gets_200_and_one_short_reply(client, text):
+    before = len(sms.outbox)
+    response = callback(client, text)
+    assert response.status_code == 200
+    (reply,) = sms.outbox[before:]
+    assert reply.body.startswith("Mrejesho") and len(reply.body) <= 300
