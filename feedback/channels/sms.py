@@ -199,12 +199,14 @@ def _submit(message: Request, phone: str, gateway_id: str, language: str) -> Rep
                 )
             )
     if not message.text:
+        if not message.institution_code:  # the keyword alone: how to write the message
+            return Reply(help_text(language))
         return Reply(
             _prefixed(
                 _("Write your message after the code, for example: %(example)s")
                 % {
                     "example": f"{keyword(Intent.SUBMIT, language, message.kind)} "
-                    f"{message.institution_code or '1111'} ..."
+                    f"{message.institution_code} ..."
                 }
             )
         )

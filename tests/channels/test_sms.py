@@ -273,6 +273,14 @@ def test_an_unknown_institution_code_says_so(client):
     assert not Case.objects.filter(channel=Channel.SMS).exists()
 
 
+def test_a_kind_without_text_makes_no_case(client):
+    reply = text_message(client, "COMPLAINT 1111")
+    assert "Write your message after the code, for example: COMPLAINT 1111 ..." in reply
+    reply = text_message(client, "complaint")
+    assert "TRACK <ref>" in reply  # the keyword alone: the help
+    assert not Case.objects.filter(channel=Channel.SMS).exists()
+
+
 def test_a_submission_without_a_code_goes_to_screening(client):
     ref, _pin = reference_and_pin(text_message(client, "Suggestion Open on Saturdays please"))
     case = Case.objects.get(reference=ref)
