@@ -101,7 +101,7 @@ def test_the_disputed_marker_is_a_word_on_the_disputed_row_only(cases):
         start = html.index(references.format_reference(case.reference))
         return html[start : html.index("</tr>", start)]
 
-    assert "Disputed" in row(cases["disputed"])
+    assert "Disputed by the citizen" in row(cases["disputed"])
     assert "Disputed" not in row(cases["reopened"])
     assert "Disputed" not in row(cases["open"])
 
