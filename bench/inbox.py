@@ -159,6 +159,20 @@ def generate(count: int, big: Institution) -> None:
     print(f"  generated {count} cases in {time.perf_counter() - start:.0f} s", flush=True)
 
 
+def mark_disputed() -> None:
+    """One reopened case in five disputed (the citizen said "not resolved"): about 2,000 per
+    1,000,000, 1,004 of them open under 111. The inbox's "Disputed" filter and the
+    dashboards' count find them through the partial index on disputed_at. Idempotent."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE feedback_case SET disputed_at = submitted_at + interval '9 days' "
+            "WHERE pin_digest = %s AND status = 'reopened' AND disputed_at IS NULL "
+            "AND id %% 5 = 0",
+            [MARK],
+        )
+        cursor.execute("ANALYZE feedback_case")
+
+
 def check_sample() -> None:
     """The generator's next_due is the workflow's (feedback.workflow.next_due) on a sample."""
     sample = Case.objects.filter(pin_digest=MARK).order_by("?")[:500]
@@ -201,6 +215,7 @@ VIEWS = [
     ("floor: charter terms listing", "/admin/feedback/charterterm/"),
     ("inbox, default", "/admin/feedback/case/"),
     ("inbox, overdue", "/admin/feedback/case/?overdue=on"),
+    ("inbox, disputed", "/admin/feedback/case/?disputed=on"),
     ("inbox, search words", "/admin/feedback/case/?q=meter+leak"),
     ("inbox, deep page (p=400)", "/admin/feedback/case/?p=400"),
     ("inbox, all statuses", "/admin/feedback/case/?show=all"),
@@ -222,6 +237,7 @@ def main() -> None:
     users = get_user_model().objects.filter(username__in=["officer", "lead"])
     big = users.get(username="officer").staff_profile.institution
     generate(args.count, big)
+    mark_disputed()
     check_sample()
     in_big = Case.objects.filter(institution__path__startswith=big.path)
     print(

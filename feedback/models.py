@@ -492,6 +492,13 @@ class Case(models.Model):
             # The inbox: soonest deadline first (NULLS LAST, as PostgreSQL keeps an ascending
             # index), the id breaking ties so that paging is stable.
             models.Index(fields=["next_due", "id"], name="case_next_due_idx"),
+            # Disputed cases (feedback.workspace.queues.disputed): a few among millions, found
+            # without walking the deadline index.
+            models.Index(
+                fields=["disputed_at"],
+                name="case_disputed_idx",
+                condition=models.Q(disputed_at__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -280,11 +280,19 @@ def _check_pin(request, page, case):
     return HttpResponseRedirect(request.path), form, 302
 
 
+# Citizen actions the tracking page does not offer: "dispute" is the feature phone's "not
+# resolved" (SMS NO/HAPANA, the USSD menu); on the web it would repeat "No, reopen my case"
+# (same window, same reopening). The web keeps reopen, the action table and the API keep both.
+NOT_ON_THE_WEB = frozenset({"dispute"})
+
+
 def _citizen_forms(case, actor, data=None, files=None, posted=""):
     """The forms of the actions the citizen may take now, by the action table; the posted
     one is bound to the request."""
     forms = {}
     for name in workflow.allowed_actions(case, actor):
+        if name in NOT_ON_THE_WEB:
+            continue
         bound = name == posted
         form = action_form(name, case, data if bound else None, files if bound else None)
         if name == "add_information":

@@ -24,7 +24,17 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, Func, OuterRef
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Exists,
+    ExpressionWrapper,
+    Func,
+    OuterRef,
+    Value,
+    When,
+)
+from django.db.models import Case as Choose
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -40,6 +50,7 @@ from feedback.reports.figures import (
     Figures,
     acknowledgement_due,
     cases_in_scope,
+    dispute_count,
     resolution_due,
 )
 
@@ -117,6 +128,14 @@ CASE_COLUMNS = [
         _("The reference of the case it was merged into as a duplicate; empty if not merged."),
     ),
     ("reopenings", _("Reopenings"), _("How many times the citizen reopened it.")),
+    (
+        "disputes",
+        _("Resolutions disputed"),
+        _(
+            'How many times the citizen answered "not resolved" to the message saying it '
+            "was resolved (each is a reopening too)."
+        ),
+    ),
     (
         "appeal",
         _("Appeal"),
@@ -227,6 +246,8 @@ def case_rows(
             res_due=_bool(resolution_due(now)),
             answered=_bool(ANSWERED),
             is_disputed=_bool(DISPUTED),
+            # The subquery runs only for a case once disputed (disputed_at set).
+            disputes=Choose(When(disputed_at__isnull=True, then=Value(0)), default=dispute_count()),
         )
     )
     # On PostgreSQL the database writes the times as text (the same bytes, faster: no
@@ -263,6 +284,7 @@ def case_rows(
         "referral_count",
         "duplicate_of__reference",
         "reopen_count",
+        "disputes",
         "appeal__id",
         "appeal__decision",
         "interim_reply_count",
@@ -299,6 +321,7 @@ def case_rows(
         referrals,
         merged_into,
         reopenings,
+        disputes,
         appeal_id,
         decision,
         interim,
@@ -330,6 +353,7 @@ def case_rows(
             referrals,
             merged_into or "",
             reopenings,
+            disputes or 0,
             (decision or "pending") if appeal_id is not None else "",
             interim,
             kept or 0,

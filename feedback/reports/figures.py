@@ -45,7 +45,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, IntegerField, Q, Sum
+from django.db.models import Aggregate, Count, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
@@ -55,6 +55,7 @@ from feedback.models import (
     OPEN_STATUSES,
     Appeal,
     Case,
+    CaseEvent,
     Channel,
     Institution,
     Kind,
@@ -132,6 +133,7 @@ class Figures:
     referred: int
     merged: int
     reopened: int
+    disputes: int
     appealed: int
     appeals_upheld: int
     interim_replies_sent: int
@@ -263,6 +265,15 @@ HEADLINE = [
         ),
     ),
     ("reopened", _("Reopened"), _("Cases the citizen reopened at least once.")),
+    (
+        "disputes",
+        _("Resolutions disputed"),
+        _(
+            'Times a citizen answered "not resolved" to the message saying the case was '
+            "resolved (by SMS, USSD or the API), reopening it with priority; a case can be "
+            "disputed more than once. Each dispute is a reopening too."
+        ),
+    ),
     ("appealed", _("Appealed"), _("Cases whose outcome the citizen appealed.")),
     (
         "appeals_upheld",
@@ -401,6 +412,19 @@ ANSWERED = Q(first_resolved_at__isnull=False) | Q(closed_at__isnull=False) | Q(a
 DISPUTED = Q(satisfaction__lte=2) | Q(reopen_count__gt=0) | Q(appeal__isnull=False)
 
 
+def dispute_count():
+    """Per case: how many times its citizen disputed a resolution (events "dispute"). Summed
+    over the cases only where `disputed_at` is set (a case never disputed runs no subquery)."""
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), action="dispute")
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+
+
 def _percentiles(cases, measured: dict[str, int]) -> dict[str, int | None]:
     wanted = {
         "median_days_to_acknowledge": ("timing__acknowledge_days", MEDIAN),
@@ -526,6 +550,7 @@ def _totals(now: datetime) -> dict:
         # Rejected as a duplicate by a merge (feedback.workflow.merge); an upheld appeal undoes it.
         "merged": Count("pk", filter=Q(duplicate_of__isnull=False)),
         "reopened": Count("pk", filter=Q(reopen_count__gt=0)),
+        "disputes": Sum(dispute_count(), filter=Q(disputed_at__isnull=False), default=0),
         "appealed": Count("appeal"),
         "appeals_upheld": Count("appeal", filter=Q(appeal__decision=Appeal.Decision.UPHELD)),
         "interim_replies_sent": Sum("interim_reply_count", default=0),
@@ -586,6 +611,7 @@ class Summary:
     referred: int
     merged: int
     reopened: int
+    disputes: int
     appealed: int
     appeals_upheld: int
     interim_replies_sent: int

@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from feedback import references, workflow
 from feedback.access import cases_visible_to, may_reveal_contact, role_of
 from feedback.action_forms import action_form
-from feedback.models import Contact, PublicOutcome, Role
+from feedback.models import Case, CaseEvent, Contact, PublicOutcome, Role
 from feedback.scrubbing import KIND_LABELS
-from feedback.workspace import canned, contact, history
+from feedback.workspace import canned, contact, history, queues
 
 log = logging.getLogger("feedback.access")
 
@@ -69,6 +69,20 @@ def sees_internal(user) -> bool:
 def no_store(response):
     patch_cache_control(response, no_store=True, private=True)
     return response
+
+
+# --- a disputed resolution -------------------------------------------------------------------
+
+
+def open_dispute(case) -> CaseEvent | None:
+    """The citizen's "not resolved" (the last dispute event: their words, when) while the case
+    is still disputed (queues.disputed: open, not resolved since); None otherwise. No query for
+    a case never disputed."""
+    if case.disputed_at is None:
+        return None
+    if not Case.objects.filter(pk=case.pk).filter(queues.disputed()).exists():
+        return None
+    return case.events.filter(action="dispute").order_by("-created_at", "-pk").first()
 
 
 # --- deadlines --------------------------------------------------------------------------------
@@ -180,6 +194,7 @@ def render_page(request, case, *, panels, status=200, revealed=None, reveal_form
         "overdue": workflow.is_overdue(case, now),
         "due_soon": workflow.is_due_soon(case, now),
         "next_deadline": workflow.next_due(case),
+        "dispute": open_dispute(case),
         "contact": case_contact,
         "masked": contact.masked(case_contact) if case_contact else None,
         "revealed": revealed,

@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from feedback.access import (
 )
 from feedback.admin_views import RegistryIndexView, RegistryViewSet
 from feedback.models import (
+    OPEN_STATUSES,
     Case,
     CaseEvent,
     Channel,
@@ -124,6 +125,8 @@ class InboxFilterSet(WagtailFilterSet):
     submitted = django_filters.DateFromToRangeFilter(
         label=_("Submitted"), field_name="submitted_at", widget=DateRangePickerWidget
     )
+    # First among the queues: the citizen said the answer did not resolve the case.
+    disputed = Checkbox(label=_("Disputed by the citizen"), method="filter_disputed")
     overdue = Checkbox(label=_("Overdue"), method="filter_overdue")
     due_soon = Checkbox(label=_("Due within 2 working days"), method="filter_due_soon")
     mine = Checkbox(label=_("Assigned to me"), method="filter_mine")
@@ -156,6 +159,9 @@ class InboxFilterSet(WagtailFilterSet):
 
     def filter_show(self, queryset, name, value):
         return queryset  # "all": filter_queryset leaves out the default narrowing
+
+    def filter_disputed(self, queryset, name, value):
+        return queryset.filter(queues.disputed())
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue(self.now)
@@ -191,16 +197,39 @@ class Markers:
     due_soon: bool = False
     no_reply_yet: bool = False
     open_directive: bool = False
+    disputed: bool = False
+
+
+def is_disputed(case: Case, resolved_at) -> bool:
+    """queues.disputed for one case in hand, given the times of its events in status resolved
+    (a staff message on a resolved case is one too, as in the query)."""
+    return (
+        case.disputed_at is not None
+        and case.status in OPEN_STATUSES
+        and not any(when > case.disputed_at for when in resolved_at)
+    )
 
 
 def markers_for(cases: list[Case], now: datetime) -> dict[int, Markers]:
-    """The markers of a page of cases, in two queries whatever the page's size."""
+    """The markers of a page of cases, in two queries whatever the page's size. The events
+    query also brings the resolutions of cases once disputed, so "Disputed" (the rule of
+    queues.disputed, applied to the rows in hand) costs no query of its own."""
     ids = [case.pk for case in cases]
-    replied = set(
+    ever_disputed = [case.pk for case in cases if case.disputed_at is not None]
+    replied, resolved_at = set(), {}
+    public_reply = Q(type=CaseEvent.Type.STAFF_MESSAGE, is_public=True)
+    for case_id, is_reply, status, when in (
         CaseEvent.objects.filter(
-            case_id__in=ids, type=CaseEvent.Type.STAFF_MESSAGE, is_public=True
-        ).values_list("case_id", flat=True)
-    )
+            public_reply | Q(to_status=Status.RESOLVED, case_id__in=ever_disputed),
+            case_id__in=ids,
+        )
+        .annotate(is_reply=ExpressionWrapper(public_reply, output_field=BooleanField()))
+        .values_list("case_id", "is_reply", "to_status", "created_at")
+    ):
+        if is_reply:
+            replied.add(case_id)
+        if status == Status.RESOLVED:
+            resolved_at.setdefault(case_id, []).append(when)
     directed = set(
         Directive.objects.open().filter(case_id__in=ids).values_list("case_id", flat=True)
     )
@@ -214,6 +243,7 @@ def markers_for(cases: list[Case], now: datetime) -> dict[int, Markers]:
             due_soon=due_soon,
             no_reply_yet=due_soon and case.pk not in replied,
             open_directive=case.pk in directed,
+            disputed=is_disputed(case, resolved_at.get(case.pk, ())),
         )
     return found
 

@@ -10,7 +10,14 @@ from datetime import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from feedback.access import EVERYWHERE, SUBTREE, profile_of, role_of
-from feedback.models import OPEN_STATUSES, Directive, PublicOutcome, Role, Status
+from feedback.models import (
+    OPEN_STATUSES,
+    CaseEvent,
+    Directive,
+    PublicOutcome,
+    Role,
+    Status,
+)
 
 
 def handled_here(user) -> Q:
@@ -36,6 +43,20 @@ def escalated_to_me(user) -> Q:
     if profile is not None and profile.institution is not None:
         return Q(status__in=OPEN_STATUSES, escalated_to__path__startswith=profile.institution.path)
     return Q(status__in=OPEN_STATUSES, escalation_level__gt=0)
+
+
+def disputed() -> Q:
+    """Open cases whose citizen said "not resolved" (workflow.dispute sets `disputed_at`) and
+    that have not been resolved since: the officer's first work. `disputed_at` stays as a fact
+    after a later resolution, so a resolution after it ends the priority (a plain reopening
+    afterwards is an ordinary reopening). `disputed_at IS NOT NULL` is what the partial index
+    (case_disputed_idx) answers; the event check runs only for those few cases."""
+    resolved_since = CaseEvent.objects.filter(
+        case=OuterRef("pk"),
+        to_status=Status.RESOLVED,
+        created_at__gt=OuterRef("disputed_at"),
+    )
+    return Q(status__in=OPEN_STATUSES, disputed_at__isnull=False) & ~Q(Exists(resolved_since))
 
 
 def awaiting_directive_answer() -> Q:

@@ -106,6 +106,7 @@ def _dashboards(now) -> dict[str, dict[str, int]]:
                 assigned_to=officer, attachments__content_type="application/pdf"
             ).count(),
             "directives to answer": Directive.objects.open().filter(case__in=mine).count(),
+            "disputed": mine.filter(disputed_at__isnull=False).count(),
         },
         "lead": {
             "unassigned": Case.objects.visible_to(lead).open().filter(assigned_to=None).count(),
@@ -154,6 +155,7 @@ def test_workspace_demo_gives_every_role_work_waiting(demo_content):
     assert 6 <= numbers["agent"]["submitted at the desk"] <= 10
     assert 4 <= numbers["screener"]["queue"] <= 6
     assert numbers["oversight"]["directives open and overdue"] == 1
+    assert numbers["officer"]["disputed"] == 2  # one by SMS in Swahili, one by USSD
     # One of the screening queue's cases is a private dispute, for a tribunal, not a ministry.
     assert Case.objects.visible_to(user("screener")).filter(subject__icontains="kiwanja").exists()
     # The agent works at a service point, and the cases they took down name it.

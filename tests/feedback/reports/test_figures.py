@@ -133,6 +133,17 @@ def kept_interim_replies(scope: Scope) -> int:
         return cursor.fetchone()[0]
 
 
+def dispute_events(scope: Scope) -> int:
+    """Events "dispute" (the citizen's "not resolved") on the report's cases."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT COUNT(*) FROM feedback_caseevent e WHERE e.action = 'dispute'
+            AND e.case_id IN (SELECT c.id {scope.base})""",
+            scope.params,
+        )
+        return cursor.fetchone()[0]
+
+
 def expected_by_sql(scope: Scope) -> dict[str, object]:
     expected = {name: scope.count(condition) for name, condition in COUNTS.items()}
     ack = working_days(scope.rows("c.submitted_at, c.first_acknowledged_at"))
@@ -153,6 +164,7 @@ def expected_by_sql(scope: Scope) -> dict[str, object]:
         "interim_replies_kept": kept_interim_replies(scope),
         "average_satisfaction": ratio(rating_total, expected["rated"], "0.01"),
         "disputed_share": ratio(expected["disputed"], expected["answered"]),
+        "disputes": dispute_events(scope),
     }
     return expected
 
@@ -253,6 +265,7 @@ def figures_from_csv(rows: list[dict[str, str]]) -> dict[str, object]:
         "referred": count(lambda r: int(r["referrals"]) > 0),
         "merged": count(lambda r: r["merged_into"]),
         "reopened": count(lambda r: int(r["reopenings"]) > 0),
+        "disputes": sum(int(r["disputes"]) for r in rows),
         "appealed": count(lambda r: r["appeal"]),
         "appeals_upheld": count(lambda r: r["appeal"] == "upheld"),
         "interim_replies_sent": sum(int(r["interim_replies"]) for r in rows),
