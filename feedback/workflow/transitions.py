@@ -275,8 +275,8 @@ def dispute(case: Case, *, by: Actor, reason: str = "", now=None) -> Case:
         _reopened(c, now)
         c.disputed_at = now
 
-    body = reason.strip() or str(_("The citizen says the case is not resolved."))
-    return transition("dispute", case, by, now, change, body=body)
+    # No reason given: the event has no text (staff pages say so in their own language).
+    return transition("dispute", case, by, now, change, body=reason.strip())
 
 
 def reject(case: Case, *, by: Actor, reason: str, explanation: str, now=None) -> Case:

@@ -146,9 +146,11 @@ def test_no_banner_once_resolved_again_nor_on_a_plain_reopening(cases):
         assert "the citizen says the case is not resolved" not in html.content.decode()
 
 
-def test_a_dispute_without_words_says_so_in_the_citizens_place():
+def test_a_dispute_without_words_stores_none_and_the_banner_says_so():
     case = dispute(case_in(Status.RESOLVED), reason="")
-    assert open_dispute(case).body == "The citizen says the case is not resolved."
+    assert open_dispute(case).body == ""
+    html = client_for("officer").get(f"/admin/feedback/case/{case.pk}/workspace/")
+    assert "The citizen gave no reason." in html.content.decode()
 
 
 # The dashboards --------------------------------------------------------------------------
