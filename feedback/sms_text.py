@@ -118,9 +118,11 @@ def fit(text: str, limit: int = 160, *, free: str = "") -> str:
     single, _part = _limits(text, limit)
     if length(text) > single and free and free in text:
         enc = encoding(text)
-        fixed = length(text) - length(free)
+        before, after = text.split(free, 1)
+        fixed = length(before) + length(after)
         shorter = shorten(free, max(single - fixed, 0), enc)
-        text = text.replace(free, shorter, 1)
-        text = re.sub(r" {2,}", " ", text).replace(" .", ".") if not shorter else text
-        single, _part = _limits(text, limit)
+        if shorter:
+            text = f"{before}{shorter}{after}"
+        else:  # not one word fits: the message goes without the officer's words
+            text = f"{before.rstrip(' ')} {after.lstrip(' ')}"
     return _keep_references_whole(text, limit)
