@@ -91,6 +91,16 @@ def shorten(text: str, budget: int, enc: str = "gsm7") -> str:
     return f"{start}{ELLIPSIS}" if start else ""
 
 
+def _gsm7_start(text: str, budget: int) -> str:
+    """Like `shorten`, but stopping before the first character outside GSM-7 (cut there,
+    with "..."), so the message can stay GSM-7."""
+    cut = next((i for i, c in enumerate(text) if encoding(c) == "ucs2"), None)
+    if cut is None:
+        return shorten(text, budget, "gsm7")
+    # A word too long to fit forces the cut (and its "...") right after the GSM-7 start.
+    return shorten(f"{text[:cut].rstrip()} {'x' * (budget + 1)}", budget, "gsm7")
+
+
 def _keep_references_whole(text: str, limit: int) -> str:
     """Pad with spaces before any reference that would straddle two parts of a long text."""
     for _attempt in range(20):
@@ -117,10 +127,17 @@ def fit(text: str, limit: int = 160, *, free: str = "") -> str:
     """
     single, _part = _limits(text, limit)
     if length(text) > single and free and free in text:
-        enc = encoding(text)
         before, after = text.split(free, 1)
-        fixed = length(before) + length(after)
-        shorter = shorten(free, max(single - fixed, 0), enc)
+        shorter = None
+        if encoding(before + after) == "gsm7":
+            # A start of the answer without its non-GSM characters may fit 160 where the
+            # whole of it would have made the message UCS-2 (70).
+            candidate = _gsm7_start(free, max(limit - length(before + after), 0))
+            if candidate:
+                shorter = candidate
+        if shorter is None:
+            enc = encoding(text)
+            shorter = shorten(free, max(single - length(before) - length(after), 0), enc)
         if shorter:
             text = f"{before}{shorter}{after}"
         else:  # not one word fits: the message goes without the officer's words

@@ -31,11 +31,15 @@ def test_the_free_part_is_shortened_at_a_word_and_the_fixed_part_kept():
     assert fitted.endswith("... Not resolved? Reply NO 1234567890.")
 
 
-def test_a_non_gsm_character_means_seventy():
-    answer = "Tumebadilisha mita ya kioski chako na kurudisha malipo ya ziada ✓ " * 2
+def test_a_non_gsm_character_means_seventy_unless_the_cut_drops_it():
+    answer = "✓ Tumebadilisha mita ya kioski chako na kurudisha malipo ya ziada " * 2
     fitted = sms_text.fit(f"Mrejesho {REF}: {answer}", free=answer)
     assert sms_text.encoding(fitted) == "ucs2" and sms_text.length(fitted) <= 70
-    assert fitted.startswith(f"Mrejesho {REF}: ")
+    assert fitted.startswith(f"Mrejesho {REF}: ✓ Tumebadilisha")
+    # the non-GSM character late in a long answer: the start before it fits 160 in GSM-7
+    late = "Tumebadilisha mita ya kioski chako na kurudisha malipo ya ziada " * 2 + "✓"
+    fitted = sms_text.fit(f"Mrejesho {REF}: {late}", free=late)
+    assert sms_text.encoding(fitted) == "gsm7" and 70 < sms_text.length(fitted) <= 160
 
 
 def test_a_long_fixed_text_goes_in_parts_with_no_reference_across_two():
