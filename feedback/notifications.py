@@ -36,9 +36,10 @@ def _date(value) -> str:
 
 
 def _short(text: str, limit: int = 140) -> str:
-    # Three dots, not "…": one character outside GSM-7 makes an SMS UCS-2 (70 to a segment).
+    """The officer's words on one line, cut after a whole word (never inside a reference
+    number) with "..." (not "…": one character outside GSM-7 makes an SMS UCS-2)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + sms_text.ELLIPSIS
+    return text if len(text) <= limit else sms_text.shorten(text, limit, "ucs2")
 
 
 def tracking_url(case: Case) -> str:

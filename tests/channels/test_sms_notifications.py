@@ -81,3 +81,11 @@ def test_without_a_number_the_texts_do_not_point_to_one(channels):
     body = one_sms()
     assert "Reply to" not in body and "SMS HELP" not in body
     assert f"/en/feedback/track/{case.reference}/" in body
+
+
+@pytest.mark.parametrize("words", range(15, 30))
+def test_the_officers_words_are_never_cut_inside_a_reference(words):
+    text = "word " * words + "see case 123 456 7890 " + "more " * 30
+    short = notifications._short(text)
+    assert len(short) <= 140 and short.endswith("...")
+    assert "123 456 7890" in short or "123" not in short
