@@ -13,7 +13,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from feedback import references
+from feedback import references, sms_text
 from feedback.models import (
     Appeal,
     Case,
@@ -30,16 +30,16 @@ from feedback.models import (
 from feedback.sms import send_sms
 from feedback.tasks import deliver_or_retry, enqueue_with_change
 
-SMS_TEXT_LIMIT = 300  # two concatenated SMS parts; longer answers are on the tracking page
-
 
 def _date(value) -> str:
     return formats.date_format(timezone.localtime(value), "j M Y") if value else ""
 
 
 def _short(text: str, limit: int = 140) -> str:
+    """The officer's words on one line, cut after a whole word (never inside a reference
+    number) with "..." (not "…": one character outside GSM-7 makes an SMS UCS-2)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else sms_text.shorten(text, limit, "ucs2")
 
 
 def tracking_url(case: Case) -> str:
@@ -50,28 +50,80 @@ def tracking_url(case: Case) -> str:
     return f"{settings.SITE_URL}{path}track/{case.reference}/"
 
 
+# The messages that quote the officer's words (the event's body).
+FREE_TEXT_ACTIONS = frozenset(
+    {
+        "request_information",
+        "resolve",
+        "interim_reply",
+        "uphold_appeal",
+        "dismiss_appeal",
+        "close_with_pointer",
+        "reply",
+    }
+)
+
+
+def _free_part(action: str, body: str) -> str:
+    """The part of an event's message the officer wrote: what an SMS shortens to fit."""
+    if action not in FREE_TEXT_ACTIONS:
+        return ""
+    if action == "close_with_pointer":
+        return _short(body.split("\n", 1)[-1])
+    return _short(body)
+
+
 def _messages(case: Case, action: str, body: str) -> str | None:
     """The text for one event, in the active language; None when the citizen is not told."""
     ref = references.format_reference(case.reference)
     place = str(case.handling_institution)
+    number = settings.SMS_SHORT_NUMBER
+    free = _free_part(action, body)
     texts = {
         "acknowledge": lambda: (
             _("Mrejesho %(ref)s: %(place)s has received your feedback and will answer by %(date)s.")
             % {"ref": ref, "place": place, "date": _date(case.resolve_due)}
         ),
         "request_information": lambda: (
-            _(
-                "Mrejesho %(ref)s: %(place)s needs more information: %(question)s "
-                "Reply with your reference and PIN."
+            (
+                _(
+                    "Mrejesho %(ref)s: %(place)s needs more information: %(question)s "
+                    "Reply to %(number)s with %(compact)s, your PIN and your answer."
+                )
+                if number
+                else _(
+                    "Mrejesho %(ref)s: %(place)s needs more information: %(question)s "
+                    "Answer at %(url)s with your reference and PIN."
+                )
             )
-            % {"ref": ref, "place": place, "question": _short(body)}
+            % {
+                "ref": ref,
+                "place": place,
+                "question": free,
+                "number": number,
+                "compact": case.reference,
+                "url": "" if number else tracking_url(case),
+            }
         ),
         "resolve": lambda: (
-            _(
-                "Mrejesho %(ref)s: your case is resolved: %(answer)s "
-                "Not satisfied? Reopen it by %(date)s."
+            (
+                _(
+                    "Mrejesho %(ref)s: your case is resolved: %(answer)s "
+                    "Not resolved? Reply NO %(compact)s to %(number)s by %(date)s."
+                )
+                if number
+                else _(
+                    "Mrejesho %(ref)s: your case is resolved: %(answer)s "
+                    "Not satisfied? Reopen it by %(date)s."
+                )
             )
-            % {"ref": ref, "answer": _short(body), "date": _date(case.reopen_until)}
+            % {
+                "ref": ref,
+                "answer": free,
+                "compact": case.reference,
+                "number": number,
+                "date": _date(case.reopen_until),
+            }
         ),
         "escalate": lambda: (
             _(
@@ -92,7 +144,7 @@ def _messages(case: Case, action: str, body: str) -> str | None:
                 "Mrejesho %(ref)s: %(place)s needs more time: %(message)s Expect an answer by "
                 "%(date)s."
             )
-            % {"ref": ref, "place": place, "message": _short(body), "date": _date(case.expected_by)}
+            % {"ref": ref, "place": place, "message": free, "date": _date(case.expected_by)}
         ),
         "appeal": lambda: (
             _(
@@ -113,7 +165,7 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             % {
                 "ref": ref,
                 "decision": Appeal.Decision.UPHELD.label,
-                "reasons": _short(body),
+                "reasons": free,
             }
         ),
         "dismiss_appeal": lambda: (
@@ -121,7 +173,7 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             % {
                 "ref": ref,
                 "decision": Appeal.Decision.DISMISSED.label,
-                "reasons": _short(body),
+                "reasons": free,
             }
         ),
         "merge": lambda: (
@@ -143,12 +195,12 @@ def _messages(case: Case, action: str, body: str) -> str | None:
             % {
                 "ref": ref,
                 "right_body": body.split("\n", 1)[0],
-                "explanation": _short(body.split("\n", 1)[-1]),
+                "explanation": free,
             }
         ),
         "reply": lambda: (
             _("Mrejesho %(ref)s: new message from %(place)s: %(message)s")
-            % {"ref": ref, "place": place, "message": _short(body)}
+            % {"ref": ref, "place": place, "message": free}
         ),
     }
     make = texts.get(action)
@@ -173,10 +225,45 @@ def _wants_updates(case: Case, contact: Contact | None) -> bool:
     return _by_sms(case, contact) or (contact.notify_by == NotifyBy.EMAIL and bool(contact.email))
 
 
-def _send(case: Case, contact: Contact, text: str, subject: str) -> None:
+def _footer(text: str) -> list[str]:
+    """Where the citizen can write or dial, in the active language, longest first; none when
+    the text already names the SMS number or no channel is configured."""
+    number, ussd = settings.SMS_SHORT_NUMBER, settings.USSD_CODE
+    if number and number in text:
+        return []
+    if number and ussd:
+        return [
+            _("Questions? SMS HELP to %(number)s or dial %(ussd)s.")
+            % {"number": number, "ussd": ussd},
+            _("Help: SMS HELP to %(number)s.") % {"number": number},
+        ]
+    if number:
+        return [_("Help: SMS HELP to %(number)s.") % {"number": number}]
+    if ussd:
+        return [_("Questions? Dial %(ussd)s.") % {"ussd": ussd}]
+    return []
+
+
+def sms_body(text: str, free: str = "") -> str:
+    """An SMS in one segment where it can be: the SMS number (and the USSD code if it still
+    fits) after the text, the officer's words shortened before anything else is; the fixed
+    part is never cut, and a reference never split (feedback.sms_text.fit)."""
+    footers = _footer(text)
+    if not footers:
+        return sms_text.fit(text, free=free)
+    for footer in footers:
+        fitted = sms_text.fit(f"{text} {footer}", free=free)
+        if len(sms_text.parts(fitted)) == 1:
+            return fitted
+    return sms_text.fit(f"{text} {footers[-1]}", free=free)
+
+
+def _send(
+    case: Case, contact: Contact, text: str, subject: str, free: str = "", *, action="", event=None
+) -> None:
     """Hand one message to the gateway now (inside a task); e-mails carry the tracking link."""
     if _by_sms(case, contact):
-        send_sms(contact.phone, text[:SMS_TEXT_LIMIT])
+        send_sms(contact.phone, sms_body(text, free), case=case, event=event, purpose=action)
     else:
         send_mail(subject, f"{text}\n\n{tracking_url(case)}", None, [contact.email])
 
@@ -195,14 +282,17 @@ def _submitted_text(case: Case) -> str:
     }
 
 
-def _citizen_text(case: Case, action: str, event: CaseEvent | None) -> tuple[str, str] | None:
-    """(text, e-mail subject) for one event, in the active language; None if not told."""
+def _citizen_text(case: Case, action: str, event: CaseEvent | None) -> tuple[str, str, str] | None:
+    """(text, e-mail subject, the free part an SMS may shorten) for one event, in the active
+    language; None if not told."""
     if action == "submit":
-        return _submitted_text(case), _("Your feedback %(ref)s") % {"ref": case.reference}
-    text = _messages(case, action, event.body if event else "")
+        return _submitted_text(case), _("Your feedback %(ref)s") % {"ref": case.reference}, ""
+    body = event.body if event else ""
+    text = _messages(case, action, body)
     if text is None:
         return None
-    return text, _("Update on your feedback %(ref)s") % {"ref": case.reference}
+    subject = _("Update on your feedback %(ref)s") % {"ref": case.reference}
+    return text, subject, _free_part(action, body)
 
 
 @task()
@@ -219,7 +309,7 @@ def notify_citizen(case_id: int, action: str, event_id: int | None = None, attem
         with translation.override(case.language):
             message = _citizen_text(case, action, event)
             if message is not None:
-                _send(case, contact, *message)
+                _send(case, contact, *message, action=action, event=event)
 
     deliver_or_retry(
         notify_citizen, attempt, deliver, case_id=case_id, action=action, event_id=event_id
@@ -370,7 +460,7 @@ def send_new_pin(case: Case, contact: Contact, pin: str) -> None:
         }
         subject = _("Your new PIN for %(ref)s") % {"ref": case.reference}
         if contact.phone and (_by_sms(case, contact) or not contact.email):
-            send_sms(contact.phone, text)
+            send_sms(contact.phone, sms_body(text), case=case, purpose="new_pin")
         else:
             send_mail(subject, f"{text}\n\n{tracking_url(case)}", None, [contact.email])
 
@@ -389,4 +479,5 @@ def send_receipt(case: Case, phone: str, pin: str) -> None:
             "pin": pin,
             "url": tracking_url(case),
         }
-    send_sms(phone, text[:SMS_TEXT_LIMIT])
+        body = sms_body(text)
+    send_sms(phone, body, case=case, purpose="receipt")

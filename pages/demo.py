@@ -13,14 +13,17 @@ HOME = {
         "intro": "Tell a public institution what went wrong, or what went right, ask a question "
         "or suggest an improvement. You get a reference number and can follow your case until "
         "it is resolved.",
-        "body": "<p>You can also send feedback by USSD, by SMS, or at a service point.</p>",
+        # The USSD code and SMS number are not written here: the page shows them from settings
+        # (USSD_CODE, SMS_SHORT_NUMBER) below this text, only when configured.
+        "body": "<p>No smartphone? Your feedback counts the same whichever way it comes.</p>",
     },
     "sw": {
         "title": "Mrejesho: maoni kuhusu huduma za umma",
         "intro": "Ieleze taasisi ya umma kilichokwenda vibaya au kilichokwenda vizuri, uliza "
         "swali au pendekeza maboresho. Utapata namba ya kumbukumbu na kufuatilia shauri lako hadi "
         "litakapotatuliwa.",
-        "body": "<p>Unaweza pia kutuma maoni kwa USSD, kwa SMS, au katika kituo cha huduma.</p>",
+        "body": "<p>Huna simu janja? Maoni yako yana uzito uleule kwa njia yoyote "
+        "yatakayofika.</p>",
     },
 }
 SERVICE_INDEX = {

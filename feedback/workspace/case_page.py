@@ -164,6 +164,16 @@ def _timeline(case, internal: bool):
     return rows
 
 
+def _sms_sent(case):
+    """The SMS sent about the case and what became of each (one query, however many)."""
+    rows = []
+    for delivery in case.sms_deliveries.all():
+        action = workflow.ACTIONS.get(delivery.purpose)
+        about = action.button if action else (delivery.purpose or _("Message"))
+        rows.append({"delivery": delivery, "about": about})
+    return rows
+
+
 def render_page(request, case, *, panels, status=200, revealed=None, reveal_form=None):
     user = request.user
     now = timezone.now()
@@ -206,6 +216,7 @@ def render_page(request, case, *, panels, status=200, revealed=None, reveal_form
         "attachments": attachments,
         "inline_images": INLINE_IMAGES,
         "timeline": _timeline(case, internal),
+        "sms_sent": _sms_sent(case),
         "directives": (
             case.directives.select_related("given_by", "answered_by", "issued_by_institution")
             if internal
