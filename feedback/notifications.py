@@ -328,6 +328,10 @@ def _queue_for_citizen(case: Case, action: str, event: CaseEvent | None) -> None
 
 
 def case_submitted(case: Case, event: CaseEvent | None = None) -> None:
+    # A case sent by SMS is answered by the channel itself, at once, with its reference and
+    # PIN (feedback.channels.sms): a second "received" SMS would only repeat it.
+    if case.channel == Channel.SMS:
+        return
     _queue_for_citizen(case, "submit", event)
 
 

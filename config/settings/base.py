@@ -384,6 +384,7 @@ OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "mrejesho.go.tz")
 UNREADABLE_INPUT_ANSWERS = {
     "/open311/": "feedback.channels.open311.views.unreadable_input",
     "/channels/ussd/": "feedback.channels.ussd.unreadable_input",
+    "/channels/sms/": "feedback.channels.sms.unreadable_input",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Mrejesho API",

@@ -97,7 +97,7 @@ def inbound(request):
     record.case = reply.case
     record.save(update_fields=["handled_as", "case"])
     try:
-        send_sms(phone, reply.text)
+        send_sms(phone, reply.text, case=reply.case, purpose="sms_reply")
     except SMSDeliveryError:
         logger.warning("SMS reply to inbound message %s not accepted by the gateway", record.pk)
     return _ok()
@@ -370,3 +370,11 @@ def _fit(text: str, limit: int) -> str:
     # "..." rather than an ellipsis character: GSM-7 has none, and one would make the whole
     # message UCS-2 (70 characters a part instead of 160).
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+def unreadable_input(request):
+    """What config.middleware answers for a callback form it could not read (not UTF-8, a
+    NUL, which no SMS carries): 200, so the gateway does not retry it, and no reply, as nothing
+    in the form, not even the sender, can be trusted."""
+    logger.warning("unreadable inbound SMS callback ignored")
+    return _ok()
