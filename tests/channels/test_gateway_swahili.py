@@ -1,5 +1,6 @@
-"""The Swahili of this branch's SMS (locale/pending/gateway.po, merged into the catalogue by
-the lead): same placeholders as the English, GSM-7 only, and one segment once fitted."""
+"""The Swahili of the notification SMS (the catalogue's entries from feedback/notifications.py
+that the sample below can fill): same placeholders as the English, GSM-7 only, and one
+segment once fitted."""
 
 import re
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 
 from feedback import sms_text
 
-PENDING = Path(__file__).resolve().parents[2] / "locale" / "pending" / "gateway.po"
+CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "sw" / "LC_MESSAGES" / "django.po"
 SAMPLE = {
     "ref": "123 456 7890",
     "compact": "1234567890",
@@ -21,15 +22,19 @@ SAMPLE = {
     "question": "Tafadhali tuma namba ya mita yako na picha ya bili ya mwezi uliopita. " * 2,
     "answer": "Tumebadilisha mita ya kioski chako na kurudisha malipo ya ziada kwenye bili. " * 2,
 }
-SMS_ENTRIES = [
-    entry
-    for entry in polib.pofile(str(PENDING))
-    if entry.msgid.startswith(("Mrejesho", "Questions?", "Help:"))
-]
 
 
 def placeholders(text):
     return sorted(re.findall(r"%\((\w+)\)s", text))
+
+
+SMS_ENTRIES = [
+    entry
+    for entry in polib.pofile(str(CATALOGUE))
+    if entry.msgid.startswith(("Mrejesho", "Questions?", "Help:"))
+    and any(path == "feedback/notifications.py" for path, _line in entry.occurrences)
+    and set(placeholders(entry.msgid)) <= set(SAMPLE)
+]
 
 
 @pytest.mark.parametrize("entry", SMS_ENTRIES, ids=lambda e: e.msgid[:40])
