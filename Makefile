@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: run test install lock messages makemessages migrate seed lint format worker clean bench \
-	bench-search bench-reports bench-inbox
+	bench-search bench-reports bench-inbox backup restore
 
 # requirements.lock pins what production runs; requirements-dev.lock adds the test tools
 # (same versions for everything they share). Both come from pyproject.toml: `make lock`.
@@ -72,6 +72,21 @@ bench-reports: $(INSTALLED)
 # once and kept): p50/p95 of the officer's and the lead's listings against a trivial admin view.
 bench-inbox: $(INSTALLED)
 	$(BIN)/python bench/inbox.py $(BENCH_ARGS)
+
+# --- Backup and restore (issue 19; scripts/backup.py, scripts/restore.py) -------------------
+# `make backup [BACKUP_DIR=<new folder>]`: pg_dump of DATABASE_URL (PostgreSQL only), the
+# uploaded files of MEDIA_ROOT and a manifest (chain heads, SHA-256s), into ./backups/<UTC time>/
+# unless BACKUP_DIR says where; folder 0700, files 0600: it holds personal data.
+backup: $(INSTALLED)
+	$(BIN)/python scripts/backup.py $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
+
+# `make restore BACKUP=<folder> [FORCE=1] [PUBLISHED=<saved audit-chain.txt>]`: checks the
+# SHA-256s, refuses a database with tables unless FORCE=1, restores the dump and the files,
+# then verifies the audit chain and compares its heads with the manifest's.
+restore: $(INSTALLED)
+	$(BIN)/python scripts/restore.py "$(BACKUP)" $(if $(filter 1 yes true,$(FORCE)),--force) \
+		$(if $(PUBLISHED),--published "$(PUBLISHED)")
+# --- end of backup and restore -------------------------------------------------------------
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
