@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print("\n".join(lines))
     print("OK: the restored audit chain verifies and its heads match the backup's.")
+    print("The search index is not in a backup: with Elasticsearch, run manage.py search_index")
+    print("rebuild (then search_index verify) against the restored database.")
     return 0
 
 

@@ -205,10 +205,13 @@ def test_backup_restores_into_a_fresh_database_and_proves_itself(
     original = (media_root / attachment.file.name).read_bytes()
     assert (restored_media / attachment.file.name).read_bytes() == original
 
-    # Again into the same database, which now has tables: refused without FORCE.
-    again = run_script("restore.py", str(folder), database=fresh_database, media=restored_media)
-    assert again.returncode == 2
+    # Again into the same database, which now has tables: refused without FORCE (into an
+    # empty MEDIA_ROOT, so only the database's tables can stop it).
+    empty_media = tmp_path / "empty-media"
+    again = run_script("restore.py", str(folder), database=fresh_database, media=empty_media)
+    assert again.returncode == 2, again.stdout + again.stderr
     assert "already has" in again.stderr and "FORCE=1" in again.stderr
+    assert not empty_media.exists()
     # With FORCE=1 (--force) the backup replaces what is there and is proven again; here its
     # manifest names another chain head (its parts, and so their SHA-256s, are intact), so the
     # restore runs and then fails, printing both heads.
