@@ -238,6 +238,9 @@ def make_backup(folder: Path | None = None) -> Path:
             },
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no half backup (with personal data) is left
+        raise
     finally:
         os.umask(old_umask)
     for path in folder.iterdir():
@@ -253,12 +256,17 @@ def main(argv: list[str] | None = None) -> int:
         help="the new folder to write (default: BACKUP_DIR, else ./backups/<UTC timestamp>/)",
     )
     options = parser.parse_args(argv)
+    setup_django()
+    from django.db import Error as DatabaseError
+
     try:
-        setup_django()
         folder = make_backup(Path(options.dir) if options.dir else None)
     except BackupError as error:
-        print(f"backup refused: {error}", file=sys.stderr)
+        print(f"backup not made: {error}", file=sys.stderr)
         return 2
+    except DatabaseError as error:
+        print(f"backup not made: the database answered: {error}", file=sys.stderr)
+        return 1
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     head = manifest["audit_chain"]["head"]
     print(f"Backup written to {folder}")

@@ -165,14 +165,22 @@ def prove(folder: Path, manifest: dict, published: Path | None) -> list[str]:
     return lines
 
 
-def restore(folder: Path, force: bool = False, published: Path | None = None) -> list[str]:
-    from django.conf import settings
-    from django.db import connection
-
+def checked_backup(folder: Path, published: Path | None = None) -> dict:
+    """The manifest of a backup whose every part is intact; needs no database nor Django."""
     manifest = read_manifest(folder)
     check_parts(folder, manifest)
     if published is not None and not published.is_file():
         raise BackupError(f"the published heads file {published} does not exist.")
+    return manifest
+
+
+def restore(
+    folder: Path, manifest: dict, force: bool = False, published: Path | None = None
+) -> list[str]:
+    """Restore a backup `checked_backup` accepted into DATABASE_URL and MEDIA_ROOT, and prove it."""
+    from django.conf import settings
+    from django.db import connection
+
     db = database_settings()
     media_root = Path(settings.MEDIA_ROOT)
     tables = refuse_to_overwrite(db, media_root, force)
@@ -218,13 +226,24 @@ def main(argv: list[str] | None = None) -> int:
             "restore refused: name the backup folder: make restore BACKUP=<folder>", file=sys.stderr
         )
         return 2
+    folder = Path(options.backup)
+    published = Path(options.published) if options.published else None
     try:
-        setup_django()
-        published = Path(options.published) if options.published else None
-        lines = restore(Path(options.backup), force=options.force, published=published)
+        manifest = checked_backup(folder, published)  # before anything is touched
     except BackupError as error:
         print(f"restore refused: {error}", file=sys.stderr)
         return 2
+    setup_django()
+    from django.db import Error as DatabaseError
+
+    try:
+        lines = restore(folder, manifest, force=options.force, published=published)
+    except BackupError as error:
+        print(f"restore refused: {error}", file=sys.stderr)
+        return 2
+    except DatabaseError as error:
+        print(f"RESTORE FAILED: the database answered: {error}", file=sys.stderr)
+        return 1
     except RestoreFailed as error:
         print(f"RESTORE NOT PROVEN: {error}", file=sys.stderr)
         return 1
