@@ -140,11 +140,12 @@ class SmsGateway:
         self.port = free_port()
         self.received: list[dict] = []  # every request, across restarts
         self.mode = "accept"
+        self.delay = 1.5  # "slow": longer than the backend's timeout (0.5 s here)
         self._fake = None
 
     def start(self) -> None:
         self._fake = FakeAfricasTalking(port=self.port, received=self.received)
-        self._fake.mode, self._fake.delay = self.mode, 1.5
+        self._fake.mode, self._fake.delay = self.mode, self.delay
         self._fake.__enter__()
 
     def stop(self) -> None:
@@ -152,10 +153,11 @@ class SmsGateway:
             self._fake.__exit__(None, None, None)
             self._fake = None
 
-    def set_mode(self, mode: str) -> None:
+    def set_mode(self, mode: str, delay: float | None = None) -> None:
         self.mode = mode
+        self.delay = self.delay if delay is None else delay
         if self._fake is not None:
-            self._fake.mode = mode
+            self._fake.mode, self._fake.delay = mode, self.delay
 
     @property
     def url(self) -> str:
