@@ -69,7 +69,9 @@ def test_mail_waits_while_smtp_is_down_and_arrives_once_when_it_returns(
     api_ref, api_pin = submit_on_the_api(client, API)
     for reference, pin in ((web_ref, web_pin), (api_ref, api_pin)):
         assert workflow.check_pin(Case.objects.get(reference=reference), pin)
-    office = submit_case(contact=workflow.ContactDetails(email=OFFICE, notify_by=NotifyBy.EMAIL))
+    office = submit_case(
+        contact=workflow.ContactDetails(email=OFFICE, notify_by=NotifyBy.EMAIL), language="en"
+    )
     officer = actor("officer")
     case = workflow.acknowledge(office.case, by=officer)
     case = workflow.start(case, by=officer)
