@@ -335,6 +335,13 @@ def case_submitted(case: Case, event: CaseEvent | None = None) -> None:
     _queue_for_citizen(case, "submit", event)
 
 
+def submission_reply_lost(case: Case) -> None:
+    """The SMS channel's own answer to a submission (reference and PIN) was not accepted by
+    the gateway: queue the "received" message instead, which names the reference and the way
+    to a new PIN, and is retried until the gateway takes it."""
+    _queue_for_citizen(case, "submit", case.events.filter(action="submit").first())
+
+
 def case_changed(case: Case, action: str, event) -> None:
     _queue_for_citizen(case, action, event)
     if action in ("escalate", "reopen"):

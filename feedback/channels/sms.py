@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from feedback import citizens, references, tracking, workflow
+from feedback import citizens, notifications, references, tracking, workflow
 from feedback.channels import gateway
 from feedback.channels.phones import phone_digest
 from feedback.channels.sms_parser import KEYWORDS, Intent, Request, parse
@@ -100,6 +100,10 @@ def inbound(request):
         send_sms(phone, reply.text, case=reply.case, purpose="sms_reply")
     except SMSDeliveryError:
         logger.warning("SMS reply to inbound message %s not accepted by the gateway", record.pk)
+        if message.intent == Intent.SUBMIT and reply.case is not None:
+            # The citizen never got the reference: the "received" message, queued and
+            # retried, gives it (and the way to a new PIN; the PIN itself is never queued).
+            notifications.submission_reply_lost(reply.case)
     return _ok()
 
 

@@ -4,6 +4,9 @@ thread), speaking their HTTP API: POST /version1/messaging, form `username`, `to
 
 `mode` says how it answers the next requests: "accept", "refuse" (a recipient status they
 use for a bad number), "fail" (HTTP 500) or "slow" (answers after `delay` seconds).
+Each request kept in `received` notes the mode it was `answered` in. A `port` (default: any
+free one) and a `received` list passed in let a test stop the gateway and start a new one on
+the same address that goes on counting (tests/faults).
 """
 
 import contextlib
@@ -15,10 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeAfricasTalking:
-    def __init__(self):
+    def __init__(self, port: int = 0, received: list[dict] | None = None):
         self.mode = "accept"
         self.delay = 1.0
-        self.received: list[dict] = []  # each request's form and apiKey header
+        # each request's form, apiKey header and the mode it was answered in
+        self.received: list[dict] = [] if received is None else received
         self._count = 0
         fake = self
 
@@ -31,6 +35,7 @@ class FakeAfricasTalking:
                         "path": self.path,
                         "api_key": self.headers.get("apiKey"),
                         "accept": self.headers.get("Accept"),
+                        "answered": fake.mode,
                         **form,
                     }
                 )
@@ -73,7 +78,7 @@ class FakeAfricasTalking:
             def log_message(self, *args):  # quiet: the form holds a phone number
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}/version1/messaging"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
