@@ -305,7 +305,13 @@ AXES_CLIENT_IP_CALLABLE = "feedback.tracking.client_address"
 # failures; failure counts (AccessAttempt) are deleted by the daily sweep once cooled off.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "csrfmiddlewaretoken"]
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "otp_token",
+    "csrfmiddlewaretoken",
+]
 # Who must use a second factor: role values of feedback.models.Role (superusers count as
 # "admin"). Comma list in the environment; set it empty for nobody.
 STAFF_TWO_FACTOR_ROLES = env_list("STAFF_TWO_FACTOR_ROLES", "auditor,lead,oversight,admin")

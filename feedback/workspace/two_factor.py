@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_login_failed
+from django.core import checks
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -414,3 +415,18 @@ class ResetView(WagtailAdminTemplateMixin, TemplateView):
             ),
         )
         return redirect("wagtailusers_users:index")
+
+
+@checks.register(checks.Tags.security)
+def check_two_factor_roles(app_configs=None, **kwargs):
+    """A misspelt role in STAFF_TWO_FACTOR_ROLES would quietly exempt that role."""
+    unknown = sorted(set(settings.STAFF_TWO_FACTOR_ROLES) - set(Role.values))
+    if not unknown:
+        return []
+    return [
+        checks.Error(
+            f"STAFF_TWO_FACTOR_ROLES names unknown roles: {', '.join(unknown)}",
+            hint=f"Use role values: {', '.join(Role.values)}.",
+            id="feedback.E201",
+        )
+    ]

@@ -361,3 +361,12 @@ def test_an_auditor_enrols_in_the_browser(seeded, browser, settings):  # noqa: F
     assert page.locator("#main").count() == 1
     _screenshot(page, "staff-two-factor-dashboard.png")
     page.context.close()
+
+
+def test_a_misspelt_role_in_the_setting_stops_the_checks(settings):
+    settings.STAFF_TWO_FACTOR_ROLES = ["auditors", "lead"]
+    errors = two_factor.check_two_factor_roles()
+    assert [error.id for error in errors] == ["feedback.E201"]
+    assert "auditors" in errors[0].msg
+    settings.STAFF_TWO_FACTOR_ROLES = REQUIRED_ROLES
+    assert two_factor.check_two_factor_roles() == []
