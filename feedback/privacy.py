@@ -9,6 +9,8 @@ Where it lives, and what erasure (erase_contact) and the retention sweep reach:
   text and the contact are looked up when a task runs, so an erased contact is never written
   to. Finished rows of an erased case are deleted at once, the rest after
   TASK_RESULT_RETENTION_DAYS (prune_expired_records).
+- Staff sign-in failures (django-axes' AccessAttempt: username, address, browser): deleted
+  by prune_expired_records once older than the lock-out's cool-off; no access log is kept.
 - Sessions: a draft's token and which references the browser proved; never a PIN, phone or
   address. Expired sessions are deleted by prune_expired_records.
 - The PIN is kept nowhere readable: shown once on the confirmation page, sent only when the
@@ -34,6 +36,7 @@ from feedback.models import (
     Status,
 )
 from feedback.tasks import forget_case_tasks, prune_finished_tasks
+from feedback.workspace.sign_in import prune_sign_in_records
 from search import indexing
 
 
@@ -121,6 +124,8 @@ def prune_expired_records(now: datetime | None = None) -> int:
     pruned = prune_finished_tasks(now)
     session_store = import_module(settings.SESSION_ENGINE).SessionStore
     session_store.clear_expired()
+    # Staff sign-in failures (django-axes: addresses, browsers) once they lock no one.
+    prune_sign_in_records(now)
     return pruned
 
 

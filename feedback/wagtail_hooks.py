@@ -14,6 +14,7 @@ from feedback.workspace import (  # noqa: F401 (each registers its own hooks)
     dashboard_hooks,
     inbox_hooks,
     staff_language_hooks,
+    two_factor_hooks,
 )
 
 # Registered before any view asks, or Wagtail would fall back to Django's full model permissions.

@@ -1,6 +1,7 @@
 """Settings shared by every environment; the only module that reads the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
+    # Staff sign-in: lock-out and two-factor (see "Staff sign-in" below).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -76,6 +82,9 @@ MIDDLEWARE = [
     "config.middleware.UnreadableInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Staff sign-in: request.user.is_verified(), then the admin asks for the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    "feedback.workspace.two_factor.TwoFactorMiddleware",
     # The admin language a staff member chose: remembered for the login page, named in
     # Content-Language (Wagtail itself renders each admin view in it).
     "config.language.StaffLanguageMiddleware",
@@ -84,6 +93,9 @@ MIDDLEWARE = [
     "config.middleware.DatabaseBusyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Staff sign-in: turns a lock-out flagged during the request into the lock-out page. Last,
+    # as django-axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -265,6 +277,47 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
 LOGIN_URL = "wagtailadmin_login"
 
+# --- Staff sign-in: lock-out (django-axes) and two-factor authentication (django-otp) ---
+# (issue 19; feedback/workspace/two_factor.py). Passwords only: the APIs, USSD and SMS use
+# keys and their own limits.
+# Axes first: it refuses a locked-out account before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Locked per username, from any address: many agents share a service point's address (an
+# address lock would shut them all out), and guessing spread over many addresses is still
+# counted. The price: anyone who knows a username can lock that account, so the lock is short
+# and an administrator can lift it (`manage.py axes_reset_username USERNAME`).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for the address among the parameters, lest rotating browsers or cookies slip
+# past a lock; a lock on the username alone holds whatever the attacker rotates.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_FAILURE_LIMIT = int(os.environ.get("STAFF_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("STAFF_LOGIN_COOLOFF_MINUTES", "15")))
+# A success does not wipe the count: whoever holds the password cannot sign in again to earn
+# fresh tries at the second factor (wrong codes count here too).
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "feedback.workspace.sign_in.locked_out"
+# The same trusted-proxy rule as the citizens' limits.
+AXES_CLIENT_IP_CALLABLE = "feedback.tracking.client_address"
+# Addresses and browsers are personal data: no log of successful sign-ins, no permanent log of
+# failures; failure counts (AccessAttempt) are deleted by the daily sweep once cooled off.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "otp_token",
+    "csrfmiddlewaretoken",
+]
+# Who must use a second factor: role values of feedback.models.Role (superusers count as
+# "admin"). Comma list in the environment; set it empty for nobody.
+STAFF_TWO_FACTOR_ROLES = env_list("STAFF_TWO_FACTOR_ROLES", "auditor,lead,oversight,admin")
+OTP_TOTP_ISSUER = "Mrejesho"
+# --- end of staff sign-in ---
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -277,6 +330,9 @@ LOGGING = {
         "weasyprint": {"level": "WARNING"},
         "django_tasks_db": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        # django-axes writes usernames, addresses and browsers into its messages; our own
+        # lock-out warning (feedback.workspace.two_factor) names no one.
+        "axes": {"level": "ERROR"},
     },
 }
 

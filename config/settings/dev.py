@@ -3,7 +3,7 @@
 import os
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env_bool
+from config.settings.base import env_bool, env_list
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
@@ -13,3 +13,7 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 USSD_CODE = os.environ.get("USSD_CODE", "*384*1811#")
 SMS_SHORT_NUMBER = os.environ.get("SMS_SHORT_NUMBER", "15811")
 CHANNELS_ARE_DEMO_VALUES = "USSD_CODE" not in os.environ and "SMS_SHORT_NUMBER" not in os.environ
+
+# Staff sign-in: `make run`'s demo logins ask for no second factor unless the environment
+# names roles (STAFF_TWO_FACTOR_ROLES=auditor,lead,oversight,admin).
+STAFF_TWO_FACTOR_ROLES = env_list("STAFF_TWO_FACTOR_ROLES", "")

@@ -13,3 +13,5 @@ STORAGES = {
     "reports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Staff sign-in: no second factor unless a test turns it on (tests/feedback/test_staff_auth.py).
+STAFF_TWO_FACTOR_ROLES = []
