@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from feedback import limits, references, workflow
 from feedback.models import Case
@@ -84,7 +83,7 @@ def prove(
                     "Too many wrong PINs for this reference number. For your security, "
                     "try again in %(wait)s."
                 )
-                % {"wait": duration(wait)},
+                % {"wait": limits.duration(wait)},
                 retry_after=wait,
             )
         if not workflow.check_pin(case, pin):
@@ -150,7 +149,7 @@ def limit_lookups(
                 "Try again in %(wait)s."
             )
         raise TooManyAttempts(
-            message % {"wait": duration(error.retry_after)}, retry_after=error.retry_after
+            message % {"wait": limits.duration(error.retry_after)}, retry_after=error.retry_after
         ) from error
 
 
@@ -171,7 +170,7 @@ def _refuse_busy_client(client: str, per: str, now: datetime) -> None:
         else:
             message = _("Too many wrong PINs from your network. Try again in %(wait)s.")
         raise TooManyAttempts(
-            message % {"wait": duration(error.retry_after)}, retry_after=error.retry_after
+            message % {"wait": limits.duration(error.retry_after)}, retry_after=error.retry_after
         ) from error
 
 
@@ -198,15 +197,3 @@ def _one_check_at_a_time(reference: str) -> Iterator[None]:
         yield
     finally:
         cache.delete(key)
-
-
-def duration(seconds: int) -> str:
-    """A wait as people say it, rounded up to the minute ("1 hour and 5 minutes")."""
-    hours, minutes = divmod(max(1, math.ceil(seconds / 60)), 60)
-    hours_text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minutes_text = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    if not hours:
-        return minutes_text
-    if not minutes:
-        return hours_text
-    return _("%(hours)s and %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}

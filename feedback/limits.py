@@ -12,6 +12,7 @@ transaction IMMEDIATE, which serialises writers), so parallel requests never sha
 Redis and Memcached increment atomically on their own.
 """
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,9 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 ADDRESS = "address"
 PHONE = "phone"
@@ -40,6 +44,7 @@ class Limit:
     allowed: str = ""
     window: str = ""
     rate: str = ""
+    refused: str = _("Too many requests. Please try again in %(wait)s.")
 
     def budget(self) -> tuple[int, int]:
         """(how many, in how many seconds), read from settings at each call (tests and
@@ -58,6 +63,9 @@ LIMITS = {
             ADDRESS,
             "SUBMISSIONS_PER_ADDRESS",
             "SUBMISSIONS_WINDOW_SECONDS",
+            refused=_(
+                "Too much feedback was sent from your network. Please try again in %(wait)s."
+            ),
         ),
         Limit(
             "submissions-per-phone",
@@ -65,6 +73,9 @@ LIMITS = {
             PHONE,
             "SUBMISSIONS_PER_PHONE",
             "SUBMISSIONS_WINDOW_SECONDS",
+            refused=_(
+                "Too much feedback was sent with this phone number. Please try again in %(wait)s."
+            ),
         ),
         Limit(
             "lookups-per-address",
@@ -129,6 +140,7 @@ LIMITS = {
             PHONE,
             "USSD_SESSIONS_PER_PHONE",
             "USSD_SESSIONS_WINDOW_SECONDS",
+            refused=_("Too many sessions from this phone. Please dial again in %(wait)s."),
         ),
         Limit(
             "sms-per-phone",
@@ -136,6 +148,10 @@ LIMITS = {
             PHONE,
             "SMS_MESSAGES_PER_PHONE",
             "SMS_MESSAGES_WINDOW_SECONDS",
+            refused=_(
+                "Too many messages from this phone. Messages sent in the next %(wait)s will not "
+                "be read or answered."
+            ),
         ),
     )
 }
@@ -165,6 +181,11 @@ class LimitExceeded(Exception):
         self.retry_after = retry_after
         self.count = count
         self.allowed = allowed
+
+    @property
+    def message(self) -> str:
+        """Why, and for how long, in the active language."""
+        return str(self.limit.refused) % {"wait": duration(self.retry_after)}
 
     @property
     def first_refusal(self) -> bool:
@@ -253,3 +274,15 @@ def _increment_row(key: str, timeout: int) -> int:
         except ValueError:  # expired between add() and incr()
             cache.set(key, 1, timeout=timeout)
             return 1
+
+
+def duration(seconds: int) -> str:
+    """A wait as people say it, rounded up to the minute ("1 hour and 5 minutes")."""
+    hours, minutes = divmod(max(1, math.ceil(seconds / 60)), 60)
+    hours_text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes_text = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+    if not hours:
+        return minutes_text
+    if not minutes:
+        return hours_text
+    return gettext_now("%(hours)s and %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}

@@ -13,3 +13,14 @@ STORAGES = {
     "reports": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
 }
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# --- Abuse limits (feedback.limits) ---------------------------------------------------------
+# The suite sends many submissions, sessions and messages from one address and a few phones
+# within an hour (the cache table outlives transactional tests): the limits stay on, high;
+# tests of a limit set their own (tests/feedback/test_limits.py, tests/channels/test_limits_*).
+SUBMISSIONS_PER_ADDRESS = 100_000
+SUBMISSIONS_PER_PHONE = 100_000
+REFERENCE_LOOKUPS_PER_PHONE = 100_000
+PIN_FAILURES_PER_PHONE = 100_000
+USSD_SESSIONS_PER_PHONE = 100_000
+SMS_MESSAGES_PER_PHONE = 100_000
