@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -240,7 +240,8 @@ def _window(name, who, now, allowed) -> tuple[Limit, str, int, int]:
 
 def _increment(key: str, timeout: int) -> int:
     """Add one to the count at `key` (created with `timeout`), atomically; the new count."""
-    if isinstance(cache, DatabaseCache):
+    # `cache` is a proxy: the backend itself says which kind of cache counts.
+    if isinstance(caches[DEFAULT_CACHE_ALIAS], DatabaseCache):
         return _increment_row(key, timeout)
     if cache.add(key, 1, timeout=timeout):
         return 1
