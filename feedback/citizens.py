@@ -1,8 +1,9 @@
 """Proving a citizen for one case (reference and PIN), and throttling those who keep trying.
 
 Every channel (web, API, USSD, SMS, an agent at a service point) calls `prove`, with a client
-key of its own choosing (the web gives the address); nothing here needs a request. Counts live
-in the shared cache (settings.CACHES), so every process sees them and a restart keeps them.
+key of its own choosing (the web gives the address, USSD and SMS the phone, with per=
+limits.PHONE); nothing here needs a request. Counts per client are feedback.limits' (the one
+table of limits); the per-reference back-off lives here. Both are in the shared cache.
 Call `prove` outside a transaction that may roll back: on the database cache, a rollback would
 take the count of a wrong PIN with it.
 """
