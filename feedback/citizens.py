@@ -1,8 +1,9 @@
 """Proving a citizen for one case (reference and PIN), and throttling those who keep trying.
 
 Every channel (web, API, USSD, SMS, an agent at a service point) calls `prove`, with a client
-key of its own choosing (the web gives the address); nothing here needs a request. Counts live
-in the shared cache (settings.CACHES), so every process sees them and a restart keeps them.
+key of its own choosing (the web gives the address, USSD and SMS the phone, with per=
+limits.PHONE); nothing here needs a request. Counts per client are feedback.limits' (the one
+table of limits); the per-reference back-off lives here. Both are in the shared cache.
 Call `prove` outside a transaction that may roll back: on the database cache, a rollback would
 take the count of a wrong PIN with it.
 """
@@ -15,11 +16,9 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from feedback import references, workflow
+from feedback import limits, references, workflow
 from feedback.models import Case
 
 # How long one PIN check may hold its reference: long enough for the check, short enough that
@@ -56,23 +55,26 @@ def prove(
     pin: str,
     client: str,
     *,
+    per: str = limits.ADDRESS,
     agent=None,
     now: datetime | None = None,
 ) -> workflow.Actor:
     """The citizen of this one case (or `agent` acting on the PIN the citizen gave them).
 
-    Raises UnknownReference, WrongPin, or TooManyAttempts while this reference (or this
-    client) must wait. A right PIN clears the reference's count of wrong ones.
+    `client` is who is trying: an address, or (per=limits.PHONE) the phone of a USSD or SMS
+    caller, which has its own, lower limit. Raises UnknownReference, WrongPin, or
+    TooManyAttempts while this reference (or this client) must wait. A right PIN clears the
+    reference's count of wrong ones.
     """
     now = now or timezone.now()
     try:
         reference = references.normalize(reference)
     except references.InvalidReference as error:
         raise UnknownReference(error.message) from error
-    _refuse_busy_client(client, now)
+    _refuse_busy_client(client, per, now)
     case = Case.objects.filter(reference=reference).first()
     if case is None:
-        _count_client_failure(client, now)
+        _count_client_failure(client, per, now)
         raise UnknownReference(_("No case has this number. Check it and try again."))
     with _one_check_at_a_time(reference):
         wait = seconds_to_wait(reference, now=now)
@@ -82,11 +84,11 @@ def prove(
                     "Too many wrong PINs for this reference number. For your security, "
                     "try again in %(wait)s."
                 )
-                % {"wait": _duration(wait)},
+                % {"wait": limits.duration(wait)},
                 retry_after=wait,
             )
         if not workflow.check_pin(case, pin):
-            count_wrong_pin(reference, client, now=now)
+            count_wrong_pin(reference, client, per=per, now=now)
             raise WrongPin(_("That PIN does not match this reference number."))
         cache.delete(_reference_key(reference))
     return workflow.citizen_of(case, agent=agent)
@@ -113,68 +115,68 @@ def seconds_to_wait(reference: str, *, now: datetime | None = None) -> int:
     return max(0, math.ceil(until - now.timestamp()))
 
 
-def count_wrong_pin(reference: str, client: str, *, now: datetime | None = None) -> None:
+def count_wrong_pin(
+    reference: str, client: str, *, per: str = limits.ADDRESS, now: datetime | None = None
+) -> None:
     """Count one wrong PIN against the reference and the client (prove() does it)."""
     now = now or timezone.now()
     state = cache.get(_reference_key(reference)) or {"failures": 0}
     state = {"failures": state["failures"] + 1, "last_failure": now.timestamp()}
     cache.set(_reference_key(reference), state, settings.PIN_FAILURES_REMEMBERED_SECONDS)
-    _count_client_failure(client, now)
+    _count_client_failure(client, per, now)
 
 
-def limit_lookups(client: str, *, count: bool = True, now: datetime | None = None) -> None:
+def limit_lookups(
+    client: str, *, per: str = limits.ADDRESS, count: bool = True, now: datetime | None = None
+) -> None:
     """Count one reference look-up from this client (unless `count` is False: a form that only
-    leads to a counted look-up); raise TooManyAttempts past the per-address limit, which keeps
-    anyone from walking the space of references for the ones that exist."""
-    now = now or timezone.now()
-    key, left = _window_key("lookups", client, settings.REFERENCE_LOOKUP_WINDOW_SECONDS, now)
-    if (cache.get(key) or 0) >= settings.REFERENCE_LOOKUPS_PER_ADDRESS:
+    leads to a counted look-up); raise TooManyAttempts past the per-address limit (per=
+    limits.PHONE: the per-phone one), which keeps anyone from walking the space of references
+    for the ones that exist."""
+    name = "lookups-per-phone" if per == limits.PHONE else "lookups-per-address"
+    try:
+        if count:
+            limits.hit(name, client, now=now)
+        else:
+            limits.check(name, client, now=now)
+    except limits.LimitExceeded as error:
+        if per == limits.PHONE:
+            message = _(
+                "Too many reference numbers were looked up from this phone. Try again in %(wait)s."
+            )
+        else:
+            message = _(
+                "Too many reference numbers were looked up from your network. "
+                "Try again in %(wait)s."
+            )
         raise TooManyAttempts(
-            _("Too many reference numbers were looked up from your network. Try again in %(wait)s.")
-            % {"wait": _duration(left)},
-            retry_after=left,
-        )
-    if count:
-        _increment(key, left)
+            message % {"wait": limits.duration(error.retry_after)}, retry_after=error.retry_after
+        ) from error
 
 
 def _reference_key(reference: str) -> str:
     return f"pin-failures:{reference}"
 
 
-def _window_key(kind: str, client: str, window: int, now: datetime) -> tuple[str, int]:
-    """The counter of this client in the current fixed window, and the seconds left in it.
-
-    The client is kept only as a keyed digest: an address or a phone number is personal data,
-    and the cache table is not where it lives.
-    """
-    moment = int(now.timestamp())
-    start = moment - moment % window
-    digest = salted_hmac("feedback.citizens.client", client).hexdigest()[:32]
-    return f"{kind}:{digest}:{start}", start + window - moment
+def _pin_limit(per: str) -> str:
+    return "pin-failures-per-phone" if per == limits.PHONE else "pin-failures-per-address"
 
 
-def _refuse_busy_client(client: str, now: datetime) -> None:
-    key, left = _window_key("pin-failures", client, settings.PIN_ADDRESS_WINDOW_SECONDS, now)
-    if (cache.get(key) or 0) >= settings.PIN_FAILURES_PER_ADDRESS:
+def _refuse_busy_client(client: str, per: str, now: datetime) -> None:
+    try:
+        limits.check(_pin_limit(per), client, now=now)
+    except limits.LimitExceeded as error:
+        if per == limits.PHONE:
+            message = _("Too many wrong PINs from this phone. Try again in %(wait)s.")
+        else:
+            message = _("Too many wrong PINs from your network. Try again in %(wait)s.")
         raise TooManyAttempts(
-            _("Too many wrong PINs from your network. Try again in %(wait)s.")
-            % {"wait": _duration(left)},
-            retry_after=left,
-        )
+            message % {"wait": limits.duration(error.retry_after)}, retry_after=error.retry_after
+        ) from error
 
 
-def _count_client_failure(client: str, now: datetime) -> None:
-    key, left = _window_key("pin-failures", client, settings.PIN_ADDRESS_WINDOW_SECONDS, now)
-    _increment(key, left)
-
-
-def _increment(key: str, timeout: int) -> None:
-    if not cache.add(key, 1, timeout=timeout):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=timeout)
+def _count_client_failure(client: str, per: str, now: datetime) -> None:
+    limits.count(_pin_limit(per), client, now=now)
 
 
 @contextmanager
@@ -196,15 +198,3 @@ def _one_check_at_a_time(reference: str) -> Iterator[None]:
         yield
     finally:
         cache.delete(key)
-
-
-def _duration(seconds: int) -> str:
-    """A wait as people say it, rounded up to the minute ("1 hour and 5 minutes")."""
-    hours, minutes = divmod(max(1, math.ceil(seconds / 60)), 60)
-    hours_text = ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
-    minutes_text = ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-    if not hours:
-        return minutes_text
-    if not minutes:
-        return hours_text
-    return _("%(hours)s and %(minutes)s") % {"hours": hours_text, "minutes": minutes_text}

@@ -29,6 +29,20 @@ class TelInput(forms.TextInput):
     input_type = "tel"
 
 
+class HoneypotInput(forms.TextInput):
+    """The honeypot's input: never filled back in, so a form sent again starts it empty."""
+
+    def __init__(self):
+        super().__init__(attrs={"tabindex": "-1", "autocomplete": "off"})
+
+    def format_value(self, value):
+        return None
+
+
+# What a filled honeypot is told: an ordinary-looking error that teaches a bot nothing.
+HONEYPOT_ERROR = _("Please check the form and send it again.")
+
+
 class InstitutionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         # Indent by depth so the tree reads as a tree in a plain <select>.
@@ -150,6 +164,12 @@ class FeedbackForm(forms.Form):
         ),
     )
 
+    # The honeypot: a field people never see (site.css hides it, aria-hidden keeps it from
+    # screen readers) and bots fill. It takes no part in the draft or the submission.
+    website = forms.CharField(
+        label=_("Leave this field empty"), required=False, widget=HoneypotInput()
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         active = Institution.objects.filter(is_active=True)
@@ -163,8 +183,15 @@ class FeedbackForm(forms.Form):
         phone = self.cleaned_data["phone"].strip()
         return normalise_phone(phone) if phone else ""
 
+    @property
+    def filled_honeypot(self) -> bool:
+        """Whether the hidden field came back filled: a bot, never a person."""
+        return "website" in self.fields and bool(str(self.data.get("website") or "").strip())
+
     def clean(self):
         data = super().clean()
+        if self.filled_honeypot:
+            raise forms.ValidationError(HONEYPOT_ERROR, code="check_again")
         try:
             workflow.route(data.get("institution"), data.get("service"))
         except workflow.WorkflowError as error:

@@ -6,12 +6,10 @@ the shared cache, and the PIN is drawn only when the task runs: the task row hol
 id, and the PIN lives only in the message handed to the gateway and as a digest on the case.
 """
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django_tasks import task
 
-from feedback import notifications, references, workflow
+from feedback import limits, notifications, references, workflow
 from feedback.models import Case
 from feedback.tasks import deliver_or_retry, enqueue_with_change
 
@@ -25,17 +23,13 @@ def can_recover_pin(case: Case) -> bool:
     return notifications.pin_recipient(case) is not None
 
 
-def _count(key: str, limit: int) -> bool:
-    """Count one request in a window that starts with the first; False once past the limit."""
-    window = settings.PIN_RESET_WINDOW_SECONDS
-    if cache.add(key, 1, timeout=window):
-        return True
+def _within(name: str, who: str) -> bool:
+    """Count one request against a limit of feedback.limits; False once past it."""
     try:
-        count = cache.incr(key)
-    except ValueError:  # the window ended between add() and incr()
-        cache.add(key, 1, timeout=window)
-        return True
-    return count <= limit
+        limits.hit(name, who)
+    except limits.LimitExceeded:
+        return False
+    return True
 
 
 def ask_for_new_pin(case: Case, *, client: str) -> None:
@@ -46,8 +40,8 @@ def ask_for_new_pin(case: Case, *, client: str) -> None:
     references); the address limit is higher, as mobile networks and cyber cafés share one.
     """
     within = [
-        _count(f"pin-reset:ref:{case.reference}", settings.PIN_RESET_MAX_PER_REFERENCE),
-        _count(f"pin-reset:client:{client}", settings.PIN_RESET_MAX_PER_CLIENT),
+        _within("pin-resets-per-reference", case.reference),
+        _within("pin-resets-per-address", client),
     ]
     if not all(within):
         raise TooManyRequests

@@ -4,6 +4,7 @@ Views only parse forms, call feedback.workflow and render; every rule lives in t
 """
 
 import uuid
+from contextlib import suppress
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from feedback import citizens, pin_recovery, privacy, references, tracking, workflow
+from feedback import citizens, limits, pin_recovery, privacy, references, tracking, workflow
 from feedback.action_forms import action_form
 from feedback.attachments import store_upload, validate_upload
 from feedback.forms import FeedbackForm, MultipleFileField, PinForm, ReferenceForm
@@ -73,6 +74,8 @@ def new_feedback(request, page):
     draft = _draft(request)
     if request.method == "POST":
         form = FeedbackForm(request.POST, request.FILES)
+        if form.filled_honeypot:
+            return _honeypot(request, page, form, draft)
         draft = draft or _draft(request, create=True)
         valid = form.is_valid()  # runs before file checks so both sets of errors show
         _store_files(request, form, draft)
@@ -81,7 +84,11 @@ def new_feedback(request, page):
             draft.save()
             return HttpResponseRedirect(_url(page, request, "new/review/"))
         # Keep what was typed, even if invalid, so the form comes back as the citizen left it.
-        draft.data = {name: request.POST.get(name, "") for name in form.fields if name != "files"}
+        draft.data = {
+            name: request.POST.get(name, "")
+            for name in form.fields
+            if name not in ("files", "website")
+        }
         draft.save()
         status = 400
     else:
@@ -96,6 +103,39 @@ def new_feedback(request, page):
         status = 200
     files = list(draft.files.all()) if draft else []
     return _render(request, page, "form.html", {"form": form, "files": files}, status=status)
+
+
+def _honeypot(request, page, form, draft):
+    """A filled honeypot: nothing is kept (no draft, no file), the answer looks like any form
+    error, and it counts against the address's submissions."""
+    form.is_valid()  # the form's own errors, and the honeypot's plain "check the form"
+    with suppress(limits.LimitExceeded):  # the same answer either way: a bot learns nothing
+        limits.hit("submissions-per-address", tracking.client_address(request))
+    files = list(draft.files.all()) if draft else []
+    return _render(request, page, "form.html", {"form": form, "files": files}, status=400)
+
+
+def _limit_submission(request, draft) -> None:
+    """Count this submission against its address and its contact phone (LimitExceeded past
+    either). Counted before the draft is locked, so a count's row lock never waits on intake;
+    a retry of a draft already sent is not counted."""
+    if _sent_case(request) is not None:
+        return
+    limits.hit("submissions-per-address", tracking.client_address(request))
+    phone = draft.data.get("phone") if draft is not None else ""
+    if phone:  # normalised by the form (workflow.normalise_phone) when the draft was kept
+        limits.hit("submissions-per-phone", phone)
+
+
+def _too_many_submissions(request, page, draft, error):
+    """The form again, as the citizen left it, with when to come back (429)."""
+    form = FeedbackForm(data=draft.data)
+    form.is_valid()
+    form.add_error(None, error.message)
+    context = {"form": form, "files": list(draft.files.all())}
+    response = _render(request, page, "form.html", context, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def review(request, page):
@@ -129,6 +169,12 @@ def _send(request, page):
     """Submit the draft once: its row is locked, and its token is the idempotency key, so a
     double click or a retry waits for the first and answers with the same case."""
     token = request.session.get(DRAFT_KEY)
+    unlocked = SubmissionDraft.objects.filter(token=token).first() if token else None
+    if unlocked is not None and FeedbackForm(data=unlocked.data).is_valid():
+        try:
+            _limit_submission(request, unlocked)
+        except limits.LimitExceeded as error:
+            return _too_many_submissions(request, page, unlocked, error)
     try:
         with transaction.atomic():
             draft = (

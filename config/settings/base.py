@@ -363,6 +363,32 @@ REFERENCE_LOOKUP_WINDOW_SECONDS = 10 * 60
 PIN_RESET_MAX_PER_REFERENCE = 3
 PIN_RESET_MAX_PER_CLIENT = 20
 PIN_RESET_WINDOW_SECONDS = 24 * 60 * 60
+
+
+# --- Abuse limits (feedback.limits: the table of what each one counts) ----------------------
+# Fixed windows in the shared cache. Every count may be changed here or from the environment
+# (a load test from one address raises SUBMISSIONS_PER_ADDRESS; never turn a limit off in code).
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+# Submissions (web form, USSD, SMS) per client address and per phone number; API clients have
+# their own rate. Service points and cyber cafés share one address: keep it above a desk's hour.
+SUBMISSIONS_PER_ADDRESS = env_int("SUBMISSIONS_PER_ADDRESS", 10)
+SUBMISSIONS_PER_PHONE = env_int("SUBMISSIONS_PER_PHONE", 5)
+SUBMISSIONS_WINDOW_SECONDS = env_int("SUBMISSIONS_WINDOW_SECONDS", 60 * 60)
+# A phone is one person: far lower than the per-address limits above.
+REFERENCE_LOOKUPS_PER_PHONE = env_int("REFERENCE_LOOKUPS_PER_PHONE", 30)
+PIN_FAILURES_PER_PHONE = env_int("PIN_FAILURES_PER_PHONE", 20)
+# USSD sessions started and SMS received per phone (each SMS answer costs money).
+USSD_SESSIONS_PER_PHONE = env_int("USSD_SESSIONS_PER_PHONE", 20)
+USSD_SESSIONS_WINDOW_SECONDS = env_int("USSD_SESSIONS_WINDOW_SECONDS", 60 * 60)
+SMS_MESSAGES_PER_PHONE = env_int("SMS_MESSAGES_PER_PHONE", 30)
+SMS_MESSAGES_WINDOW_SECONDS = env_int("SMS_MESSAGES_WINDOW_SECONDS", 60 * 60)
+# An API client's rate is its own (ApiClient.requests_per_minute); this window measures it.
+API_CLIENT_DEFAULT_REQUESTS_PER_MINUTE = env_int("API_CLIENT_DEFAULT_REQUESTS_PER_MINUTE", 60)
+API_CLIENT_WINDOW_SECONDS = 60
+# --- end of abuse limits --------------------------------------------------------------------
 # How long a browser stays trusted with a case after its PIN (shared computers are common).
 TRACKING_SESSION_SECONDS = 30 * 60
 # How many reverse proxies of ours append to X-Forwarded-For (0: use the socket's address).

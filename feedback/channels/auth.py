@@ -5,15 +5,15 @@ A client names itself with its key, in `Authorization: Api-Key <key>` or `X-Api-
 unknown or revoked key is refused outright (401/403), never treated as anonymous. Without a
 key, a caller is anonymous: it may read, it may not submit.
 
-Rates are counted in the shared cache (settings.CACHES) by DRF's throttles: per client at the
-client's own `requests_per_minute`, per address for anonymous callers.
+Rates are counted by feedback.limits in the shared cache (settings.CACHES), through DRF's
+throttle hook: per client at the client's own `requests_per_minute`, per address for anonymous
+callers.
 """
 
-from django.conf import settings
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions, throttling
 
+from feedback import limits
 from feedback.channels.keys import client_for_key
 from feedback.tracking import client_address
 
@@ -47,40 +47,52 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return "Api-Key"
 
 
-class ClientRateThrottle(throttling.SimpleRateThrottle):
-    """Each client at its own rate (ApiClient.requests_per_minute)."""
+class LimitThrottle(throttling.BaseThrottle):
+    """A DRF throttle counted by feedback.limits (atomic in the shared cache), not by DRF's own
+    history list, which is read and written back unlocked: parallel requests each saw the list
+    before the others' entries, and all got through."""
 
-    scope = "api_client"
+    limit_name = ""
+
+    def who(self, request) -> tuple[str, int | None] | None:
+        """Who is counted, and their own allowance (None: the table's); None: not counted."""
+        raise NotImplementedError
 
     def allow_request(self, request, view):
+        counted = self.who(request)
+        if counted is None:
+            return True
+        who, allowed = counted
+        try:
+            limits.hit(self.limit_name, who, allowed=allowed)
+        except limits.LimitExceeded as error:
+            self.retry_after = error.retry_after
+            return False
+        return True
+
+    def wait(self):
+        return getattr(self, "retry_after", None)
+
+
+class ClientRateThrottle(LimitThrottle):
+    """Each client at its own rate (ApiClient.requests_per_minute)."""
+
+    limit_name = "api-client"
+
+    def who(self, request):
         client = request.auth
         if client is None:
-            return True
-        self.num_requests, self.duration = client.requests_per_minute, 60
-        self.key = f"throttle:api-client:{client.pk}"
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return self.throttle_success()
-
-    def get_rate(self):
-        return None  # set per client in allow_request
+            return None
+        return str(client.pk), client.requests_per_minute
 
 
-class AnonymousRateThrottle(throttling.SimpleRateThrottle):
-    """Callers without a key, per address (the same address rule as the web's limits)."""
+class AnonymousRateThrottle(LimitThrottle):
+    """Callers without a key, per address (the same address rule as the web's limits); the
+    address is kept in the cache only as a keyed digest (feedback.limits)."""
 
-    scope = "api_anonymous"
+    limit_name = "api-anonymous"
 
-    def get_rate(self):
-        return settings.API_ANONYMOUS_RATE
-
-    def get_cache_key(self, request, view):
+    def who(self, request):
         if request.auth is not None:
             return None
-        # The address is personal data: the cache holds only a keyed digest of it.
-        digest = salted_hmac("feedback.channels.address", client_address(request)).hexdigest()
-        return f"throttle:api-anonymous:{digest[:32]}"
+        return client_address(request), None

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from feedback import citizens, notifications, references, tracking, workflow
+from feedback import citizens, limits, notifications, references, tracking, workflow
 from feedback.channels import gateway
 from feedback.channels.phones import phone_digest
 from feedback.channels.sms_parser import KEYWORDS, Intent, Request, parse
@@ -83,6 +83,10 @@ def inbound(request):
         record.handled_as = "no_reply_number"
         record.save(update_fields=["handled_as"])
         return _ok()
+    try:
+        limits.hit("sms-per-phone", phone)
+    except limits.LimitExceeded as error:
+        return _flooded(record, digest, phone, error)
     message = parse(request.POST.get("text", ""))
     try:
         language = language_for(digest, message)
@@ -104,6 +108,21 @@ def inbound(request):
             # The citizen never got the reference: the "received" message, queued and
             # retried, gives it (and the way to a new PIN; the PIN itself is never queued).
             notifications.submission_reply_lost(reply.case)
+    return _ok()
+
+
+def _flooded(record: InboundSms, digest: str, phone: str, error) -> HttpResponse:
+    """Past the number's limit: not read. The first refusal is answered, once; after it,
+    nothing is sent (each reply costs money: a flood must not make us send thousands)."""
+    record.handled_as = "limited"
+    record.save(update_fields=["handled_as"])
+    if error.first_refusal:
+        preference = PhonePreference.objects.filter(phone_digest=digest).first()
+        with translation.override(preference.language if preference else default_language()):
+            try:
+                send_sms(phone, _prefixed(error.message), purpose="sms_reply")
+            except SMSDeliveryError:
+                logger.warning("SMS refusal to inbound message %s not accepted", record.pk)
     return _ok()
 
 
@@ -146,6 +165,8 @@ def handle(message: Request, *, phone: str, gateway_id: str, language: str) -> R
             return _answer_resolution(message, phone, client)
     except workflow.WorkflowError as error:  # the proof's and the workflow's own words
         return Reply(_prefixed(str(error.message)))
+    except limits.LimitExceeded as error:
+        return Reply(_prefixed(error.message))
     return Reply(help_text(language))
 
 
@@ -214,6 +235,8 @@ def _submit(message: Request, phone: str, gateway_id: str, language: str) -> Rep
                 }
             )
         )
+    if not Case.objects.filter(channel=Channel.SMS, idempotency_key=f"sms:{gateway_id}").exists():
+        limits.hit("submissions-per-phone", phone)  # LimitExceeded: handle() answers it
     # No code at all: no wrong door, the case goes to screening at the top (workflow.route).
     submission = workflow.submit(
         kind=message.kind,
@@ -267,7 +290,7 @@ def _checked_reference(message: Request) -> str:
 def _look_up(message: Request, client: str) -> Case:
     """The case a number names without a PIN: counted against the number's look-ups."""
     reference = _checked_reference(message)
-    citizens.limit_lookups(client)
+    citizens.limit_lookups(client, per=limits.PHONE)
     case = Case.objects.select_related("institution").filter(reference=reference).first()
     if case is None:
         raise citizens.UnknownReference(_("No case has this number. Check it and try again."))
@@ -276,7 +299,7 @@ def _look_up(message: Request, client: str) -> Case:
 
 def _proved(message: Request, client: str) -> Case:
     """The case the reference and PIN prove (citizens.prove and its throttles)."""
-    actor = citizens.prove(message.reference, message.pin, client)
+    actor = citizens.prove(message.reference, message.pin, client, per=limits.PHONE)
     return Case.objects.select_related("institution").get(pk=actor.case_id)
 
 

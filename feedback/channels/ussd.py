@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from feedback import workflow
+from feedback import limits, workflow
 from feedback.channels import gateway, ussd_menu
 from feedback.channels.phones import phone_digest
 from feedback.models import PhonePreference, UssdSession
@@ -82,6 +82,13 @@ def callback(request):
     except workflow.InvalidPhone:
         return _end(_("Sorry, this request could not be read. Please dial again."))
     digest = phone_digest(phone)
+    if not UssdSession.objects.filter(session_id=session_id).exists():
+        try:  # a session begins: counted per phone, refused before anything is kept
+            limits.hit("ussd-sessions-per-phone", phone)
+        except limits.LimitExceeded as error:
+            language = starting_language(digest, timezone.now())
+            with translation.override(language or settings.LANGUAGE_CODE):
+                return _end(error.message)
     session = _record(session_id, digest, request)
     if session is None:
         return _end(_("Sorry, this request could not be read. Please dial again."))

@@ -27,7 +27,7 @@ from typing import Protocol
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from feedback import citizens, references, tracking, workflow
+from feedback import citizens, limits, references, tracking, workflow
 from feedback.channels.phones import phone_digest
 from feedback.models import Case, Channel, Institution, NotifyBy, PhonePreference, Service
 
@@ -595,6 +595,12 @@ class Registry:
         return [Choice(service.pk, service.display_name) for service in found]
 
     def submit(self, *, kind, institution, service, description, language) -> Sent:
+        key = f"ussd:{self.session_id}"
+        if not Case.objects.filter(channel=Channel.USSD, idempotency_key=key).exists():
+            try:  # a gateway's retry of the last step is not counted again
+                limits.hit("submissions-per-phone", self.phone)
+            except limits.LimitExceeded as error:
+                raise Refused(error.message) from error
         subject = _short(description, 60)
         submission = workflow.submit(
             kind=kind,
@@ -605,7 +611,7 @@ class Registry:
             channel=Channel.USSD,
             language=language,
             contact=workflow.ContactDetails(phone=self.phone, notify_by=NotifyBy.SMS),
-            idempotency_key=f"ussd:{self.session_id}",
+            idempotency_key=key,
         )
         self.submitted = submission.case
         return Sent(submission.case.reference, submission.pin)
@@ -631,7 +637,7 @@ class Registry:
 
     def look_up(self, reference: str) -> CaseView | None:
         try:
-            citizens.limit_lookups(self.client)
+            citizens.limit_lookups(self.client, per=limits.PHONE)
         except citizens.TooManyAttempts as error:
             raise Refused(str(error.message)) from error
         case = Case.objects.filter(reference=reference).first()
@@ -639,7 +645,7 @@ class Registry:
 
     def prove(self, reference: str, pin: str) -> CaseView:
         try:
-            actor = citizens.prove(reference, pin, self.client)
+            actor = citizens.prove(reference, pin, self.client, per=limits.PHONE)
         except citizens.ProofFailed as error:
             raise Refused(str(error)) from error
         return self._view(Case.objects.get(pk=actor.case_id), actor)

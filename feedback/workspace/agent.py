@@ -62,6 +62,7 @@ class WalkInForm(FeedbackForm):
     receipt by SMS, and the hidden token that makes a double click one case."""
 
     files = None  # no uploads at the desk: the receipt is answered to this one POST
+    website = None  # the public form's honeypot (issue 19, limits): agents are signed in
 
     token = forms.UUIDField(
         label=gettext_lazy("Submission key"),

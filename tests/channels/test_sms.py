@@ -237,7 +237,7 @@ def test_an_english_conversation(client):
 
 
 def test_a_mistyped_reference_is_caught_before_any_look_up(client, settings):
-    settings.REFERENCE_LOOKUPS_PER_ADDRESS = 1
+    settings.REFERENCE_LOOKUPS_PER_PHONE = 1  # a phone's own limit (feedback.limits)
     case = submit_case().case
     for _attempt in range(3):
         reply = text_message(client, f"TRACK {typo(case.reference)}")

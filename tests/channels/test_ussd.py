@@ -313,7 +313,7 @@ def mistype(reference: str) -> str:
 def test_a_mistyped_reference_is_caught_by_its_check_digit_before_any_look_up(client, settings):
     _dial, screen = submit_by_ussd(client)
     reference, _pin = reference_and_pin(screen)
-    settings.REFERENCE_LOOKUPS_PER_ADDRESS = 1
+    settings.REFERENCE_LOOKUPS_PER_PHONE = 1  # a phone's own limit (feedback.limits)
     remember("en", OTHER_PHONE)
     dial = Dial(client, "ATUid_track", OTHER_PHONE)
     dial.send("2")
