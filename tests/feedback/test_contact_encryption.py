@@ -2,7 +2,11 @@
 rotated to a new key, and exported or erased for the data subject by administrators only."""
 
 import json
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
@@ -18,6 +22,7 @@ from config.settings.guards import (
 )
 from feedback import encryption, privacy, workflow
 from feedback.models import Case, Contact, PersonalDataAccess, SubmissionDraft
+from tests.conftest import require_service
 from tests.feedback.factories import build_test_world, submit_case, user
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +206,27 @@ def test_production_refuses_an_encryption_key_equal_to_the_secret_key():
         )
 
 
+def test_production_settings_refuse_to_start_without_contact_keys():
+    unset = ("CONTACT_ENCRYPTION_KEYS", "CONTACT_DIGEST_KEY", "DJANGO_DEBUG")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": GOOD_SECRET,
+            "AUDIT_CHAIN_KEY": GOOD_SECRET[::-1],
+            "ALLOWED_HOSTS": "example.org",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "CONTACT_ENCRYPTION_KEYS must be set" in result.stderr
+
+
 def _two_cases_and_a_stranger():
     mine = [_submit(), _submit(email="asha@example.org")]
     _submit(phone=OTHER_PHONE)
@@ -306,14 +332,16 @@ def test_erasure_by_phone_number_blanks_every_case_of_it(client):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_encrypts_existing_contacts_and_its_reverse_decrypts_them():
-    """Run on PostgreSQL in CI (DATABASE_URL), on SQLite elsewhere: rows written before 0021
-    are encrypted and digested by it, and decrypted back by its reverse."""
-    build_test_world()
-    case = submit_case(contact=None).case
-    before, after = (
-        ("feedback", "0020_case_disputed_index"),
-        ("feedback", "0021_contact_encryption"),
+    """PostgreSQL (CI sets DATABASE_URL): rows written before 0021 are encrypted and digested
+    by it, and decrypted back by its reverse. Committed transactions, as a real `migrate`
+    (inside one test transaction PostgreSQL refuses the DDL after the rows' inserts)."""
+    require_service(
+        "PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL=postgres://..."
     )
+    build_test_world()  # a transactional test may start from a flushed database
+    case = submit_case(contact=None).case
+    before = ("feedback", "0020_case_disputed_index")
+    after = ("feedback", "0021_contact_encryption")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old_apps = executor.loader.project_state([before]).apps
@@ -323,15 +351,13 @@ def test_the_migration_encrypts_existing_contacts_and_its_reverse_decrypts_them(
     old_apps.get_model("feedback", "SubmissionDraft").objects.create(
         token="5b7d3f1c-0e9a-4c2e-9f1a-0b6d8e7c5a4f", data={"phone": "0712 345 678"}
     )
-    executor = MigrationExecutor(connection)
-    executor.migrate([after])
+    MigrationExecutor(connection).migrate([after])
     assert all(value.startswith("gAAAAA") for value in _raw_contact(case))
     assert [c.pk for c in privacy.cases_of_data_subject(phone="0712 345 678")] == [case.pk]
     assert [c.pk for c in privacy.cases_of_data_subject(email="asha@example.org")] == [case.pk]
     assert SubmissionDraft.objects.get().data == {"phone": "0712 345 678"}
 
-    executor = MigrationExecutor(connection)
-    executor.migrate([before])
+    MigrationExecutor(connection).migrate([before])
     assert _raw_contact(case) == ("Asha", PHONE, "Asha@Example.org")
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
