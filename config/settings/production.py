@@ -24,12 +24,12 @@ from config.settings.guards import (
 DEBUG = env_bool("DJANGO_DEBUG", False)
 check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
 check_audit_chain_key(audit_chain_key=AUDIT_CHAIN_KEY, secret_key=SECRET_KEY)
+check_message_backends(
+    email_backend=EMAIL_BACKEND, sms_backend=SMS_BACKEND, allow_console=ALLOW_CONSOLE_MESSAGES
+)
 # Contact details encrypted at rest (issue 19, contacts): keys of their own, never the defaults.
 check_contact_keys(
     encryption_keys=CONTACT_ENCRYPTION_KEYS, digest_key=CONTACT_DIGEST_KEY, secret_key=SECRET_KEY
-)
-check_message_backends(
-    email_backend=EMAIL_BACKEND, sms_backend=SMS_BACKEND, allow_console=ALLOW_CONSOLE_MESSAGES
 )
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

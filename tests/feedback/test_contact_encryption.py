@@ -218,6 +218,7 @@ def test_production_settings_refuse_to_start_without_contact_keys():
             "SECRET_KEY": GOOD_SECRET,
             "AUDIT_CHAIN_KEY": GOOD_SECRET[::-1],
             "ALLOWED_HOSTS": "example.org",
+            "ALLOW_CONSOLE_MESSAGES": "1",  # the guard before this one
         },
         capture_output=True,
         text=True,
