@@ -21,6 +21,9 @@ EVERYWHERE = frozenset({Role.ADMIN, Role.AUDITOR})
 SUBTREE = frozenset({Role.OFFICER, Role.LEAD, Role.OVERSIGHT})
 # Roles that may reveal a citizen's masked contact details (each reveal is recorded).
 REVEALERS = frozenset({Role.OFFICER, Role.LEAD, Role.ADMIN, Role.AUDITOR})
+# Roles that may find a person's cases by phone number or e-mail across the whole registry,
+# to export them for the data subject or erase them (feedback.privacy; each case recorded).
+DATA_SUBJECT_OFFICERS = frozenset({Role.ADMIN})
 # Roles that keep an institution's canned responses; officers of the institution read them.
 CANNED_KEEPERS = frozenset({Role.LEAD, Role.ADMIN})
 CANNED_READERS = CANNED_KEEPERS | {Role.OFFICER}
@@ -121,3 +124,14 @@ def may_reveal_contact(user, case: Case) -> bool:
     if role == Role.AGENT:
         return case.submitted_by_id == user.pk
     return role in REVEALERS and may_see(user, case)
+
+
+def may_act_for_data_subject(user) -> bool:
+    """Administrators only: a lookup by phone number reaches every case of a person, in every
+    institution, so it is no handler's or auditor's to make (they reveal case by case)."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and role_of(user) in DATA_SUBJECT_OFFICERS
+    )

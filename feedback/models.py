@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from feedback.audit import AuditChainHead, PublishedChainHead, chained_history
+from feedback.channels.phones import phone_digest
+from feedback.encryption import EncryptedJSONField, EncryptedTextField, email_digest
 from feedback.reports.models import CaseTiming, ReportGeneration
 from feedback.reports.requests import ReportRequest
 from feedback.workspace.chain_checks import ChainCheck
@@ -569,15 +571,23 @@ class Contact(models.Model):
     case = models.OneToOneField(
         Case, on_delete=models.CASCADE, related_name="contact", verbose_name=_("case")
     )
-    name = models.CharField(_("name"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
+    # Encrypted at rest (feedback.encryption): the database holds Fernet tokens only.
+    name = EncryptedTextField(_("name"), max_length=200, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True)  # E.164 (intake)
+    email = EncryptedTextField(_("e-mail"), max_length=254, blank=True)
+    # Keyed digests (CONTACT_DIGEST_KEY) of the E.164 phone and the lower-cased e-mail: how a
+    # data subject's cases are found by exact number or address. Kept in step by save().
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    email_digest = models.CharField(max_length=64, blank=True, db_index=True)
     notify_by = models.CharField(
         _("send updates by"), max_length=10, choices=NotifyBy.choices, default=NotifyBy.NONE
     )
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
-    # The chain must survive erasure, so personal data never enters the history tables.
-    history = chained_history(excluded_fields=["name", "phone", "email"])
+    # The chain must survive erasure, so personal data (and its digests, which would test a
+    # guessed number) never enters the history tables.
+    history = chained_history(
+        excluded_fields=["name", "phone", "email", "phone_digest", "email_digest"]
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -585,6 +595,14 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Contact')} {self.case.reference}"
+
+    def save(self, *args, **kwargs):
+        self.phone_digest = phone_digest(self.phone) if self.phone else ""
+        self.email_digest = email_digest(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"phone", "email"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "phone_digest", "email_digest"}
+        super().save(*args, **kwargs)
 
 
 class CaseEvent(models.Model):
@@ -679,7 +697,8 @@ class SubmissionDraft(models.Model):
     """A web submission between the form and the final "submit": survives a crash or a reload."""
 
     token = models.UUIDField(unique=True)
-    data = models.JSONField(default=dict)
+    # What the citizen typed, contact details included: encrypted at rest like a Contact.
+    data = EncryptedJSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

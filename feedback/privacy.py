@@ -1,10 +1,13 @@
 """The citizen's personal data: erased on request or after the retention period, exportable.
 
 Where it lives, and what erasure (erase_contact) and the retention sweep reach:
-- Contact (name, phone, e-mail): the one place it is kept; blanked by erasure. Its history
-  rows exclude those fields, so erasing leaves the audit chain intact.
-- SubmissionDraft: what a citizen typed before pressing "send", contact included. Deleted
-  when the case is submitted (in the same transaction), or by purge_stale_drafts.
+- Contact (name, phone, e-mail): the one place it is kept, encrypted at rest
+  (feedback.encryption), with keyed digests of the phone and e-mail beside it that find a
+  person's cases (cases_of_data_subject); all blanked by erasure. Its history rows exclude
+  those fields and digests, so erasing leaves the audit chain intact.
+- SubmissionDraft: what a citizen typed before pressing "send", contact included, encrypted
+  at rest too. Deleted when the case is submitted (in the same transaction), or by
+  purge_stale_drafts.
 - Background task rows (django-tasks-db): ids only (case, event, action, institution); the
   text and the contact are looked up when a task runs, so an erased contact is never written
   to. Finished rows of an erased case are deleted at once, the rest after
@@ -24,8 +27,13 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from feedback.access import may_act_for_data_subject
+from feedback.channels.phones import phone_digest
+from feedback.encryption import email_digest
 from feedback.models import (
     Case,
     CaseEvent,
@@ -36,6 +44,7 @@ from feedback.models import (
     Status,
 )
 from feedback.tasks import forget_case_tasks, prune_finished_tasks
+from feedback.workflow import MissingInformation, normalise_phone
 from feedback.workspace.sign_in import prune_sign_in_records
 from search import indexing
 
@@ -167,3 +176,67 @@ def personal_data(case: Case, *, by_user=None, reason: str = "") -> dict:
             for a in case.attachments.all()
         ],
     }
+
+
+class DataSubjectRefused(Exception):
+    """Why a data-subject request was not carried out. code: not_allowed (a 403), no_contact,
+    no_reason or phone (a 400: the message says what to give)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def cases_of_data_subject(*, phone: str = "", email: str = "") -> QuerySet[Case]:
+    """Every case whose contact has this phone number (in any form a person types it:
+    +255..., 0..., with spaces) or this e-mail address (any case), found by the keyed
+    digests stored beside the encrypted contact (a ciphertext cannot be searched).
+
+    Raises InvalidPhone (workflow) for a phone number that is not one."""
+    condition = Q(pk__in=[])
+    if phone.strip():
+        condition |= Q(contact__phone_digest=phone_digest(normalise_phone(phone)))
+    if email.strip():
+        condition |= Q(contact__email_digest=email_digest(email))
+    return (
+        Case.objects.filter(condition)
+        .select_related("institution", "service")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def _data_subject_cases(user, phone: str, email: str, reason: str) -> tuple[list[Case], str]:
+    """The checks every data-subject request makes, in one place: who asks, what they
+    give, why. Returns the cases and the reason, stripped."""
+    if not may_act_for_data_subject(user):
+        raise DataSubjectRefused(
+            "not_allowed", _("Only administrators may act on a data subject's request.")
+        )
+    if not (phone.strip() or email.strip()):
+        raise DataSubjectRefused("no_contact", _("Give a phone number or an e-mail address."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DataSubjectRefused("no_reason", _("Say why: the request and who made it."))
+    try:
+        cases = list(cases_of_data_subject(phone=phone, email=email))
+    except MissingInformation as error:
+        raise DataSubjectRefused("phone", str(error)) from error
+    return cases, reason
+
+
+def export_data_subject(user, *, phone: str = "", email: str = "", reason: str = "") -> dict:
+    """Everything the registry holds about the person with this phone number or e-mail
+    address: personal_data() of each of their cases, each export recorded (PersonalDataAccess,
+    EXPORT, with the reason), all in one transaction: recorded exactly when it is handed out."""
+    cases, reason = _data_subject_cases(user, phone, email, reason)
+    with transaction.atomic():
+        exported = [personal_data(case, by_user=user, reason=reason) for case in cases]
+    return {"exported_at": timezone.now().isoformat(), "cases": exported}
+
+
+def erase_data_subject(user, *, phone: str = "", email: str = "", reason: str = "") -> int:
+    """Erase the contact details of every case of the person with this phone number or
+    e-mail address (erase_contact, each recorded); returns how many were erased."""
+    cases, reason = _data_subject_cases(user, phone, email, reason)
+    return sum(erase_contact(case, reason=reason, by_user=user) for case in cases)

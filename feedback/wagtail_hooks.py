@@ -12,6 +12,7 @@ from feedback.workspace import (  # noqa: F401 (each registers its own hooks)
     api_client_hooks,
     case_page_hooks,
     dashboard_hooks,
+    data_subject_hooks,  # issue 19, contacts: Settings > Data-subject requests
     inbox_hooks,
     staff_language_hooks,
     two_factor_hooks,

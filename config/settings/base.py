@@ -8,7 +8,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.settings.guards import DEVELOPMENT_AUDIT_CHAIN_KEY, DEVELOPMENT_SECRET_KEY
+from config.settings.guards import (
+    DEVELOPMENT_AUDIT_CHAIN_KEY,
+    DEVELOPMENT_CONTACT_DIGEST_KEY,
+    DEVELOPMENT_CONTACT_ENCRYPTION_KEY,
+    DEVELOPMENT_SECRET_KEY,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -434,6 +439,16 @@ REPORT_RETENTION_DAYS = int(os.environ.get("REPORT_RETENTION_DAYS", "7"))
 
 # Days after closure after which a citizen's contact details are erased.
 CONTACT_RETENTION_DAYS = int(os.environ.get("CONTACT_RETENTION_DAYS", "365"))
+
+# --- Contact details encrypted at rest (issue 19, branch contacts; feedback.encryption) ---
+# Fernet keys, comma-separated, newest first: the first encrypts, all decrypt. Rotate by
+# putting a new key first, running `manage.py rotate_contact_keys`, then dropping the old one.
+# The digest key makes the keyed digests that find contacts by exact phone or e-mail; it is
+# never rotated with the encryption keys (every stored digest was made with it). Development
+# and tests use fixed keys; production refuses them (guards.check_contact_keys).
+CONTACT_ENCRYPTION_KEYS = env_list("CONTACT_ENCRYPTION_KEYS", DEVELOPMENT_CONTACT_ENCRYPTION_KEY)
+CONTACT_DIGEST_KEY = os.environ.get("CONTACT_DIGEST_KEY", DEVELOPMENT_CONTACT_DIGEST_KEY)
+# --- end of the contacts block ---
 
 
 # The REST API (feedback/channels/api/) and Open311 (feedback/channels/open311/).

@@ -4,6 +4,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 DEVELOPMENT_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
+# Contact encryption (feedback.encryption): fixed keys for development and tests only.
+DEVELOPMENT_CONTACT_ENCRYPTION_KEY = "xwm9p-uobWo4DBk5ZSHR5YNZ_LuduN3kUbhDObHsCuU="
+DEVELOPMENT_CONTACT_DIGEST_KEY = "dev-only-contact-digest-key-do-not-use-in-production"
 
 
 def check_production_settings(*, secret_key: str, debug: bool) -> None:
@@ -66,4 +69,41 @@ def check_message_backends(*, email_backend: str, sms_backend: str, allow_consol
             f"{', '.join(sorted(chosen))} would print PINs and contact details to the log: "
             "set EMAIL_HOST and SMS_BACKEND to real gateways, or ALLOW_CONSOLE_MESSAGES=1 "
             "on purpose."
+        )
+
+
+def check_contact_keys(*, encryption_keys: list[str], digest_key: str, secret_key: str) -> None:
+    """Raise ImproperlyConfigured unless contact details have keys of their own: valid Fernet
+    keys for the encryption, a private digest key, none of them known or equal to SECRET_KEY.
+    (A key's value is never put in the message: it would reach the log.)"""
+    from cryptography.fernet import Fernet
+
+    if not encryption_keys or DEVELOPMENT_CONTACT_ENCRYPTION_KEY in encryption_keys:
+        raise ImproperlyConfigured(
+            "CONTACT_ENCRYPTION_KEYS must be set to private Fernet keys in production "
+            "(for example: python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')."
+        )
+    for position, key in enumerate(encryption_keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"CONTACT_ENCRYPTION_KEYS: key {position} is not a Fernet key "
+                "(32 bytes in URL-safe base64)."
+            ) from None
+        if key == secret_key:
+            raise ImproperlyConfigured("CONTACT_ENCRYPTION_KEYS must differ from SECRET_KEY.")
+    if not digest_key or digest_key == DEVELOPMENT_CONTACT_DIGEST_KEY:
+        raise ImproperlyConfigured(
+            "CONTACT_DIGEST_KEY must be set to a private random value in production "
+            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+    if len(digest_key) < 32:
+        raise ImproperlyConfigured(
+            "CONTACT_DIGEST_KEY must be at least 32 characters of random text."
+        )
+    if digest_key == secret_key or digest_key in encryption_keys:
+        raise ImproperlyConfigured(
+            "CONTACT_DIGEST_KEY must differ from SECRET_KEY and from the encryption keys."
         )

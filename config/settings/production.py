@@ -5,6 +5,8 @@ from config.settings.base import (
     ALLOW_CONSOLE_MESSAGES,
     AUDIT_CHAIN_KEY,
     CACHES,
+    CONTACT_DIGEST_KEY,
+    CONTACT_ENCRYPTION_KEYS,
     EMAIL_BACKEND,
     REPORTS_STORAGE,
     SECRET_KEY,
@@ -13,6 +15,7 @@ from config.settings.base import (
 )
 from config.settings.guards import (
     check_audit_chain_key,
+    check_contact_keys,
     check_message_backends,
     check_production_settings,
     check_shared_cache,
@@ -23,6 +26,10 @@ check_production_settings(secret_key=SECRET_KEY, debug=DEBUG)
 check_audit_chain_key(audit_chain_key=AUDIT_CHAIN_KEY, secret_key=SECRET_KEY)
 check_message_backends(
     email_backend=EMAIL_BACKEND, sms_backend=SMS_BACKEND, allow_console=ALLOW_CONSOLE_MESSAGES
+)
+# Contact details encrypted at rest (issue 19, contacts): keys of their own, never the defaults.
+check_contact_keys(
+    encryption_keys=CONTACT_ENCRYPTION_KEYS, digest_key=CONTACT_DIGEST_KEY, secret_key=SECRET_KEY
 )
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -357,8 +357,9 @@ def _add_information(message: Request, client: str) -> Reply:
 def is_contact_number(case: Case, phone: str) -> bool:
     """Whether `phone` (E.164) is the number on the case's contact, which the SMS saying
     "resolved" went to: compared by digest, as the channels keep numbers."""
-    contact = Contact.objects.filter(case=case, erased_at=None).exclude(phone="").first()
-    return contact is not None and phone_digest(contact.phone) == phone_digest(phone)
+    return Contact.objects.filter(
+        case=case, erased_at=None, phone_digest=phone_digest(phone)
+    ).exists()
 
 
 def _answer_resolution(message: Request, phone: str, client: str) -> Reply:

@@ -67,6 +67,9 @@ def test_production_deploy_check_is_clean():
         "--deploy",
         SECRET_KEY=GOOD_KEY,
         AUDIT_CHAIN_KEY=GOOD_KEY[::-1],
+        # Contact encryption (issue 19): production refuses to start without its own keys.
+        CONTACT_ENCRYPTION_KEYS="Vk8zq0n2Jt4wYp6rEa9sUd1fGh3jKl5mNb7vCx0zQ2A=",
+        CONTACT_DIGEST_KEY=GOOD_KEY[10:] + GOOD_KEY[:10],
         ALLOWED_HOSTS="example.org",
         EMAIL_HOST="smtp.example.org",
         ALLOW_CONSOLE_MESSAGES="1",  # no SMS gateway backend exists yet
