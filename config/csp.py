@@ -59,7 +59,7 @@ def admin_script_hashes(html: str) -> list[str]:
     """The CSP source expressions ('sha256-...') of the date picker calls in an admin page."""
     found = dict.fromkeys(WAGTAIL_DATE_PICKER_SCRIPT.findall(html))
     return [
-        "'sha256-{}'".format(base64.b64encode(hashlib.sha256(code.encode()).digest()).decode())
+        f"'sha256-{base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()}'"
         for code in found
     ]
 

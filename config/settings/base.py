@@ -69,6 +69,8 @@ MIDDLEWARE = [
     # every answer (a stricter-than-Wagtail-needs one under /admin/), Permissions-Policy.
     "config.csp.PathCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Moved up from below (issue 19): so the early answers (413, 400, 503) carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Answers CORS preflights before anything else; adds nothing unless CORS_ALLOWED_ORIGINS.
@@ -85,7 +87,6 @@ MIDDLEWARE = [
     # Content-Language (Wagtail itself renders each admin view in it).
     "config.language.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",

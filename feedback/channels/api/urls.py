@@ -4,7 +4,6 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from config.api_docs import ApiDocsView  # issue 19: Swagger UI under the strict CSP
-
 from feedback.channels.api import views
 from feedback.channels.api.errors import not_found
 from feedback.channels.api.serializers import citizen_actions
