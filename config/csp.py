@@ -20,8 +20,10 @@ does it again on every run. What Wagtail needs beyond the public policy, and not
   covers them. Style attributes stay blocked (style-src 'self' governs them: Wagtail needs
   none), and CSS cannot run script.
 - frames: the editor's preview pane is an iframe of an admin URL, so the admin may be framed by
-  its own origin (frame-ancestors 'self'); the public pages may be framed by nobody.
-- images: data: (icons and previews Wagtail's CSS inlines). Gravatar and Wagtail's update check
+  its own origin (frame-ancestors 'self'), and so may the preview itself (PREVIEW_REPLACE);
+  the public pages may be framed by nobody.
+- images: data: (icons Wagtail's CSS inlines) and blob: (the thumbnail of an image being
+  uploaded, shown before it is sent). Gravatar and Wagtail's update check
   are switched off in settings (WAGTAIL_GRAVATAR_PROVIDER_URL, WAGTAIL_ENABLE_UPDATE_CHECK), so
   nothing leaves our origin.
 """
@@ -39,7 +41,7 @@ ADMIN_POLICY = {
     "script-src": ["'self'"],
     "style-src": ["'self'"],
     "style-src-elem": ["'self'", "'unsafe-inline'"],
-    "img-src": ["'self'", "data:"],
+    "img-src": ["'self'", "data:", "blob:"],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
     "object-src": ["'none'"],
@@ -47,6 +49,10 @@ ADMIN_POLICY = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'self'"],
 }
+# The editor's preview: Wagtail renders the public page through the middleware again, for a
+# dummy request with the page's own path (wagtail.models.preview, request.is_dummy). It keeps
+# the public policy, except that the admin page around it may frame it.
+PREVIEW_REPLACE = {"frame-ancestors": ["'self'"]}
 
 # Wagtail's date, time and date-time widgets (wagtailadmin/widgets/*_input.html): the call and
 # its JSON options, nothing else (no nested braces, no markup, an id of word characters).
@@ -71,6 +77,9 @@ class PathCSPMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
+        if not report_only and getattr(request, "is_dummy", False) and parts.replace is None:
+            parts.replace = PREVIEW_REPLACE
+            return parts
         if (
             report_only
             or parts.config is not None

@@ -244,7 +244,11 @@ class Watch:
 
 
 @pytest.mark.browser
-def test_public_pages_and_the_admin_run_without_a_single_violation(world, browser):  # noqa: F811
+def test_public_pages_and_the_admin_run_without_a_single_violation(world, browser, tmp_path):  # noqa: F811
+    from PIL import Image
+
+    photo = tmp_path / "meter.png"
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(photo, format="PNG")
     watch = Watch(browser, world["base"])
     # The citizen's journey: home, a service, the form, its review, the receipt, tracking.
     for path in ("/en/", "/en/services/", "/en/services/water-bills-and-meters-1111/", NEW):
@@ -310,6 +314,17 @@ def test_public_pages_and_the_admin_run_without_a_single_violation(world, browse
         "/admin/sites/",
     ):
         watch.goto(path)
+    # The editor's preview pane (the public page, framed by the admin) and an image upload
+    # (its thumbnail is a blob: URL until the upload ends).
+    watch.goto(f"/admin/pages/{world['service']}/edit/")
+    page.locator("[data-side-panel-toggle='preview']").first.click()
+    page.frame_locator("iframe[title]").last.locator("h1").wait_for()
+    watch.settle()
+    watch.goto("/admin/images/multiple/add/")
+    with page.expect_response(re.compile(r"/admin/images/multiple/add/$")) as upload:
+        page.set_input_files("input[type=file]", str(photo))
+    assert upload.value.status == 200
+    watch.settle()
     assert Case.objects.filter(reference=reference).exists()
     assert watch.violations() == {}
     assert len(watch.found) == 29, sorted(watch.found)  # every page above was looked at
