@@ -177,7 +177,7 @@ class Gunicorn:
 
     def __enter__(self):
         gunicorn = Path(sys.executable).with_name("gunicorn")
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # nosec B603  # our own gunicorn, fixed arguments, no shell
             [
                 *(str(gunicorn), "config.wsgi", "--workers", "2"),
                 *("--bind", f"127.0.0.1:{self.port}", "--no-control-socket"),
@@ -653,7 +653,7 @@ def run_child(engine_name: str, size: int, args) -> dict:
             command += ["--es-alias", args.es_alias]
         if args.searches_only:
             command.append("--searches-only")
-        subprocess.run(command, env=env, check=True, cwd=ROOT)
+        subprocess.run(command, env=env, check=True, cwd=ROOT)  # nosec B603  # this script itself, fixed arguments, no shell
         return json.loads(Path(out.name).read_text())
 
 

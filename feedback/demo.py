@@ -569,7 +569,7 @@ SERVICES = [
     ),
 ]
 
-DEMO_PASSWORD = "mrejesho-demo-2026"
+DEMO_PASSWORD = "mrejesho-demo-2026"  # nosec B105  # the documented demo password
 
 # (username, role, institution short code or None, first name, last name)
 DEMO_USERS = [
@@ -1013,7 +1013,7 @@ def seed_cases(count: int = DEMO_CASE_COUNT) -> int:
     with _notifications_discarded():
         for index in range(existing, count):
             with transaction.atomic():
-                _seed_one_case(index, random.Random(index), services, staff, now, api_client)
+                _seed_one_case(index, random.Random(index), services, staff, now, api_client)  # nosec B311  # seeded demo data, not a secret
     indexing.sync()  # an engine that is down keeps the queue for the sweep
     return count - existing
 
@@ -1194,7 +1194,7 @@ def _seed_workspace_case(spec, users, point, now) -> bool:
     key = DEMO_KEY.format(spec["key"])
     if Case.objects.filter(idempotency_key=key).exists():
         return False
-    rng = random.Random(zlib.crc32(spec["key"].encode()))
+    rng = random.Random(zlib.crc32(spec["key"].encode()))  # nosec B311  # seeded demo data, not a secret
     service = _service(spec["service"])
     clock = _Clock(rng, _submitted_at(spec["submitted"], service, spec["kind"], now), now)
     channel = spec.get("channel", Channel.WEB)

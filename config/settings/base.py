@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",  # issue 19, response headers: the {% csp_nonce %} tag and django-csp's checks
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,6 +76,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 19, response headers (config/csp.py, the block "Response headers" below): CSP on
+    # every answer (a stricter-than-Wagtail-needs one under /admin/), Permissions-Policy.
+    "config.csp.PathCSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Moved up from below (issue 19): so the early answers (413, 400, 503) carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Answers CORS preflights before anything else; adds nothing unless CORS_ALLOWED_ORIGINS.
@@ -94,7 +101,6 @@ MIDDLEWARE = [
     # Content-Language (Wagtail itself renders each admin view in it).
     "config.language.StaffLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.middleware.DatabaseBusyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -513,3 +519,71 @@ CORS_ALLOW_HEADERS = [
 ]
 # What a browser client may read of an answer beyond the safelisted headers.
 CORS_EXPOSE_HEADERS = ["retry-after", "idempotent-replayed"]
+
+
+# --- Issue 19: response headers (Content-Security-Policy, Permissions-Policy, isolation) -------
+# One strict policy for every public answer: no 'unsafe-inline', no 'unsafe-eval'. Templates
+# carry no inline <script>, <style>, style= or on...= (static files only); the tests in
+# tests/config/test_csp.py open the pages in Chromium and count the browser's violations.
+# The Wagtail admin gets its own policy (config.csp.ADMIN_POLICY, chosen per path by
+# config.csp.PathCSPMiddleware); the Swagger UI page its own per-view addition (config.csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the small images CSS and SVG icons inline (none are user-supplied).
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy: every powerful feature off, except copying to the clipboard (the API key
+# page's copy button, Wagtail's own copy buttons), on our own pages only.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+} | {"clipboard-write": ["self"]}
+# Everywhere, not only in production: nothing here depends on HTTPS, and nothing breaks.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No script of ours reads the cookies (Wagtail takes its CSRF token from the page).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# Wagtail's admin would load staff avatars from gravatar.com (sending a digest of each e-mail
+# address to a third party) and ask releases.wagtail.org for news: neither leaves our origin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+# --- end of issue 19's response headers -------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # nosec B105  # the public development marker production refuses
 DEVELOPMENT_AUDIT_CHAIN_KEY = "dev-only-audit-chain-key-do-not-use-in-production"
 # Contact encryption (feedback.encryption): fixed keys for development and tests only.
 DEVELOPMENT_CONTACT_ENCRYPTION_KEY = "xwm9p-uobWo4DBk5ZSHR5YNZ_LuduN3kUbhDObHsCuU="

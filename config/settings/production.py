@@ -48,9 +48,13 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+# X-Content-Type-Options, Referrer-Policy, X-Frame-Options, Cross-Origin-Opener-Policy, the
+# HttpOnly cookies, CSP and Permissions-Policy: config/settings/base.py, in every environment.
+# Issue 19: `manage.py check --deploy --fail-level WARNING` passes with nothing silenced
+# (tests/config/test_deploy_check.py).
+# A staff session (the only sessions that log in) lasts a working day, not Django's two weeks;
+# a citizen's proof of a case expires sooner anyway (TRACKING_SESSION_SECONDS).
+SESSION_COOKIE_AGE = 8 * 60 * 60
 
 # Throttles (feedback.citizens) count in the cache: every process must share it.
 check_shared_cache(CACHES)

@@ -68,38 +68,38 @@ class _SQLiteText:
     def write(self, rows: list[OutcomeDocument]) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, summary, response) VALUES (%s, %s, %s)",
+                f"INSERT INTO {FTS_TABLE} (rowid, summary, response) VALUES (%s, %s, %s)",  # nosec B608  # FTS_TABLE is a constant; values are parameters
                 [(row.pk, row.summary, row.response) for row in rows],
             )
 
     def delete(self, ids: list[int] | None) -> None:
         with connection.cursor() as cursor:
             if ids is None:
-                cursor.execute(f"DELETE FROM {FTS_TABLE}")
+                cursor.execute(f"DELETE FROM {FTS_TABLE}")  # nosec B608  # FTS_TABLE is a constant; values are parameters
             elif ids:
                 marks = ", ".join(["%s"] * len(ids))
-                cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", ids)
+                cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", ids)  # nosec B608  # FTS_TABLE is a constant; ids are parameters
 
     def matching(self, queryset, words: list[str]):
-        matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"
-        return queryset.filter(pk__in=RawSQL(matches, [self._expression(words, "AND")]))
+        matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # nosec B608  # FTS_TABLE is a constant; the match is a parameter
+        return queryset.filter(pk__in=RawSQL(matches, [self._expression(words, "AND")]))  # nosec B611  # the SQL above is constant; words are parameters
 
     def ranked(self, queryset, words: list[str], *, any_word: bool = False):
         # bm25 is lower for better matches; weights: summary 2, response 1. NULL: no match.
         expression = self._expression(words, "OR" if any_word else "AND")
         table = OutcomeDocument._meta.db_table
         score = (
-            f"(SELECT -bm25({FTS_TABLE}, 2.0, 1.0) FROM {FTS_TABLE} "
+            f"(SELECT -bm25({FTS_TABLE}, 2.0, 1.0) FROM {FTS_TABLE} "  # nosec B608  # constant table names; the match is a parameter
             f"WHERE {FTS_TABLE} MATCH %s AND rowid = {table}.id)"
         )
-        return queryset.annotate(rank=RawSQL(score, [expression]))
+        return queryset.annotate(rank=RawSQL(score, [expression]))  # nosec B611  # the SQL above is constant; words are parameters
 
     def highlights(self, ids: list[int], words: list[str]) -> dict[int, dict[str, str]]:
         if not ids:
             return {}
         marks = ", ".join(["%s"] * len(ids))
         sql = (
-            f"SELECT rowid, highlight({FTS_TABLE}, 0, %s, %s), highlight({FTS_TABLE}, 1, %s, %s) "
+            f"SELECT rowid, highlight({FTS_TABLE}, 0, %s, %s), highlight({FTS_TABLE}, 1, %s, %s) "  # nosec B608  # FTS_TABLE is a constant; values are parameters
             f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({marks})"
         )
         args = [START, STOP, START, STOP, self._expression(words, "OR"), *ids]

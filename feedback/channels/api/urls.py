@@ -1,8 +1,9 @@
 """/api/v1/ (config/urls.py). One route per citizen action, read from the action table."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
+from config.api_docs import ApiDocsView  # issue 19: Swagger UI under the strict CSP
 from feedback.channels.api import views
 from feedback.channels.api.errors import not_found
 from feedback.channels.api.serializers import citizen_actions
@@ -30,7 +31,7 @@ urlpatterns = [
     path("outcomes/", views.OutcomeSearch.as_view(), name="outcomes"),
     path(f"outcomes/{REFERENCE}/", views.OutcomeDetail.as_view(), name="outcome"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
     # Anything else under /api/v1/: a 404 in the API's error shape, not the site's HTML page.
     re_path(r"^.*$", not_found, name="not-found"),
 ]
