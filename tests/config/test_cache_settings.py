@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import cache_from_url
 from config.settings.guards import check_shared_cache
-from tests.config.test_settings_guard import GOOD_KEY, _manage
+from tests.config.test_settings_guard import PRODUCTION_KEYS, _manage
 
 DB = "django.core.cache.backends.db.DatabaseCache"
 
@@ -61,8 +61,7 @@ def test_production_guard_accepts_a_shared_cache(url):
 def test_production_settings_refuse_to_start_with_a_per_process_cache():
     result = _manage(
         "check",
-        SECRET_KEY=GOOD_KEY,
-        AUDIT_CHAIN_KEY=GOOD_KEY[::-1],
+        **PRODUCTION_KEYS,
         ALLOWED_HOSTS="example.org",
         EMAIL_HOST="smtp.example.org",
         ALLOW_CONSOLE_MESSAGES="1",

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from feedback import references, workflow
+from feedback import privacy, references, workflow
 from feedback.models import Case, Channel, SmsDelivery
 from tests.channels.test_ussd import Dial
 from tests.faults.conftest import run_due_tasks, time_passes, waiting
@@ -52,7 +52,7 @@ def submit_on_the_web(client) -> tuple[str, str]:
     response = client.post("/en/feedback/new/review/", {"send": "1"})
     assert response.status_code == 200
     pin = re.search(r'data-testid="pin">(\d{6})<', response.content.decode()).group(1)
-    return Case.objects.get(contact__phone=WEB_PHONE).reference, pin
+    return privacy.cases_of_data_subject(phone=WEB_PHONE).get().reference, pin
 
 
 def submit_by_ussd(client, gateway) -> tuple[str, str]:
@@ -80,7 +80,7 @@ def submit_by_sms(client) -> str:
         },
     )
     assert (response.status_code, response.content) == (200, b"OK")  # the gateway is answered
-    return Case.objects.get(channel=Channel.SMS, contact__phone=SMS_PHONE).reference
+    return privacy.cases_of_data_subject(phone=SMS_PHONE).get(channel=Channel.SMS).reference
 
 
 @pytest.mark.parametrize("fault", ["fail", "stopped", "slow"])

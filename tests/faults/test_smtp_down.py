@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from feedback import workflow
+from feedback import privacy, workflow
 from feedback.channels import keys
 from feedback.models import Case, NotifyBy
 from tests.faults.conftest import every_task_row_text, run_due_tasks, time_passes, waiting
@@ -35,7 +35,7 @@ def submit_on_the_web(client, address: str) -> tuple[str, str]:
     assert response.status_code == 200
     thanks = response.content.decode()
     pin = re.search(r'data-testid="pin">(\d{6})<', thanks).group(1)
-    reference = Case.objects.get(contact__email=address).reference
+    reference = privacy.cases_of_data_subject(email=address).get().reference
     return reference, pin
 
 
