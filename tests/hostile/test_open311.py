@@ -64,7 +64,9 @@ def test_hostile_form_fields_on_submission(client, api_key, fmt, field, payload_
 
 
 def test_a_megabyte_description_is_refused(client, api_key):
-    answer = client.post(f"{V2}/requests.json", fields(description=MEGABYTE), HTTP_X_API_KEY=api_key)
+    answer = client.post(
+        f"{V2}/requests.json", fields(description=MEGABYTE), HTTP_X_API_KEY=api_key
+    )
     assert_sane(answer, where="open311 1MB")
     assert answer.status_code == 400
 
