@@ -26,7 +26,12 @@ HOSTILE_TEXT = [
     ("ansi_escape", "\x1b[31mred\x1b[0m \x07\x08"),
     ("header_injection", "x\r\nSet-Cookie: session=stolen\r\n\r\n<h1>hi</h1>"),
     ("rtl_override", "invoice\u202egpj.exe \u200f\u200e"),
-    ("homoglyphs", "Pаypаl Мрежешо مرحبا"),  # Latin with Cyrillic а, М, then Arabic
+    # Latin with Cyrillic a and Em (homoglyphs), then Arabic.
+    (
+        "homoglyphs",
+        "P\u0430yp\u0430l \u041c\u0440\u0435\u0436\u0435\u0448\u043e "
+        "\u0645\u0631\u062d\u0628\u0627",
+    ),
     ("combining_pileup", "Z\u0351\u036b\u0343\u036a\u0302\u036b\u033d\u034f\u0334a" * 20),
     ("over_long", "x" * 10_000),
 ]

@@ -270,7 +270,7 @@ QUERY = ("parent", "institution", "service", "kind", "q", "page", "page_size", "
 @pytest.mark.parametrize(("payload_name", "payload"), [*HOSTILE_PARAMS, *HOSTILE_TEXT[:9]])
 def test_hostile_path_segments_and_parameters(client, route, payload_name, payload):
     url = route.format(quote(payload, safe="")) if "{}" in route else route
-    answer = client.get(url, {name: payload for name in QUERY})
+    answer = client.get(url, dict.fromkeys(QUERY, payload))
     assert_sane(answer, where=f"GET {route} {payload_name}", expect_json=True)
 
 

@@ -133,7 +133,7 @@ GET_ROUTES = [
 def test_hostile_paths_and_filters(client, route, payload_name, payload):
     for fmt in ("json", "xml"):
         url = route.format(fmt=fmt, value=quote(payload, safe=""))
-        answer = client.get(url, {name: payload for name in FILTERS})
+        answer = client.get(url, dict.fromkeys(FILTERS, payload))
         assert_sane(answer, where=f"open311 GET {url[:60]} {payload_name}")
         assert answer.status_code in (200, 400, 404), answer.status_code
 

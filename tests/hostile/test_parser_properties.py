@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from feedback import references, workflow
 from feedback.forms import PinForm, ReferenceForm
-from feedback.references import InvalidReference, format_reference, is_valid, normalize
 from feedback.models import Case
+from feedback.references import InvalidReference, format_reference, is_valid, normalize
 
 # The suite-wide cache reset (conftest.py) reads the database cache; no example writes.
 pytestmark = pytest.mark.django_db

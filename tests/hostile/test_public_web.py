@@ -181,7 +181,7 @@ def _proven_case(client, status):
 
 
 def _action_data(action, value):
-    fields = [p for p in ACTIONS[action].params]
+    fields = list(ACTIONS[action].params)
     data = {"action": action}
     for param in fields:
         data[f"{action}-{param.name}"] = value
@@ -238,7 +238,7 @@ PUBLIC_GET = [
 @pytest.mark.parametrize(("path", "params"), PUBLIC_GET, ids=[p for p, _ in PUBLIC_GET])
 @pytest.mark.parametrize(("payload_name", "payload"), [*HOSTILE_PARAMS, *HOSTILE_TEXT[:9]])
 def test_hostile_query_parameters_on_public_pages(client, path, params, payload_name, payload):
-    answer = client.get(path, {name: payload for name in params})
+    answer = client.get(path, dict.fromkeys(params, payload))
     assert_sane(answer, where=f"{path} {payload_name}")
 
 

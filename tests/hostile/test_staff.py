@@ -35,7 +35,7 @@ def a_case():
 @pytest.mark.parametrize(("payload_name", "payload"), [*HOSTILE_PARAMS, *HOSTILE_TEXT[:9]])
 def test_hostile_filters_on_staff_listings(client, username, listing, payload_name, payload):
     client.force_login(user(username))
-    answer = client.get(listing, {name: payload for name in INBOX_FILTERS})
+    answer = client.get(listing, dict.fromkeys(INBOX_FILTERS, payload))
     assert_sane(answer, where=f"{username} {listing} {payload_name}")
     assert answer.status_code in (200, 302, 400, 403, 404)
 
