@@ -52,6 +52,13 @@ HOSTILE_PARAMS = [
     ("rtl_override", "\u202e12"),
 ]
 
+# One of each class, for sweeps over many routes (each route x each class, not every value).
+PARAM_CLASSES = [
+    p
+    for p in HOSTILE_PARAMS
+    if p[0] in ("script_tag", "event_handler", "sql_or", "nul", "huge", "non_digits", "over_long")
+]
+
 MEGABYTE = "a" * 1_048_576
 
 # --- valid odd text: must be STORED and SHOWN BACK exactly ------------------------------------

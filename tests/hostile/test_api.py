@@ -19,6 +19,7 @@ from tests.hostile.corpus import (
     HOSTILE_TEXT,
     MEGABYTE,
     NOT_AN_OBJECT,
+    PARAM_CLASSES,
     SCRIPT,
     VALID_ODD,
 )
@@ -99,15 +100,15 @@ FIELDS = ("kind", "service", "institution", "subject", "description", "location"
 FIELDS += ("contact_name", "contact_phone", "contact_email", "notify_by", "consent_to_publish")
 
 
-@pytest.mark.parametrize("field", FIELDS)
 @pytest.mark.parametrize(
     ("payload_name", "payload"),
     [*HOSTILE_TEXT, *HOSTILE_PARAMS[4:9], ("number", -1), ("list", [SCRIPT]), ("null", None)],
 )
-def test_hostile_values_in_each_field(client, api_key, field, payload_name, payload):
-    body = json.dumps(submission(**{field: payload}))
+def test_hostile_values_in_every_field(client, api_key, payload_name, payload):
+    """Every field at once: the serializer validates each on its own and names each."""
+    body = json.dumps(submission(**dict.fromkeys(FIELDS, payload)))
     answer = post_json(client, "/api/v1/cases/", body, api_key)
-    text = assert_sane(answer, where=f"POST cases {field}={payload_name}", expect_json=True)
+    text = assert_sane(answer, where=f"POST cases every field={payload_name}", expect_json=True)
     assert answer.status_code in (201, 400), text[:300]
 
 
@@ -229,7 +230,7 @@ def test_a_pin_in_hostile_json_never_breaks_the_check(client, body_name, body):
 @pytest.mark.parametrize("action", sorted(ACTION_STATUS))
 @pytest.mark.parametrize(
     ("payload_name", "payload"),
-    [*HOSTILE_TEXT, *HOSTILE_PARAMS[4:9], ("list", [1]), ("null", None)],
+    [*HOSTILE_TEXT, ("huge", "99999999999999999999"), ("null", None)],
 )
 def test_hostile_values_in_every_action(client, action, payload_name, payload):
     case = case_with_pin(ACTION_STATUS[action])
@@ -267,7 +268,7 @@ QUERY = ("parent", "institution", "service", "kind", "q", "page", "page_size", "
 
 
 @pytest.mark.parametrize("route", GET_ROUTES)
-@pytest.mark.parametrize(("payload_name", "payload"), [*HOSTILE_PARAMS, *HOSTILE_TEXT[:9]])
+@pytest.mark.parametrize(("payload_name", "payload"), PARAM_CLASSES)
 def test_hostile_path_segments_and_parameters(client, route, payload_name, payload):
     url = route.format(quote(payload, safe="")) if "{}" in route else route
     answer = client.get(url, dict.fromkeys(QUERY, payload))
