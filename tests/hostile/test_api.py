@@ -301,3 +301,19 @@ def test_every_api_route_is_in_this_file():
         "^.*$",
     }
     assert routes == covered
+
+
+FORGED = [
+    ("institution_that_does_not_exist", {"institution": "987654"}),
+    ("service_of_another_institution", {"institution": "1111", "service": "121-1"}),
+    ("service_that_does_not_exist", {"service": "1111-99"}),
+    ("service_as_a_database_id", {"service": "1"}),
+]
+
+
+@pytest.mark.parametrize(("forged_name", "forged"), FORGED)
+def test_forged_ids_in_a_submission(client, api_key, forged_name, forged):
+    answer = post_json(client, "/api/v1/cases/", json.dumps(submission(**forged)), api_key)
+    assert_sane(answer, where=f"forged {forged_name}", expect_json=True)
+    assert answer.status_code == 400, answer.content[:300]
+    assert not Case.objects.exists()

@@ -300,3 +300,22 @@ def assert_stays_on_this_site(location: str) -> None:
     parts = urlsplit(seen)
     assert not parts.scheme and not parts.netloc, location
     assert seen.startswith("/") and not seen.startswith("//"), location
+
+
+def test_forged_ids_on_the_feedback_form(client):
+    from feedback.models import Service
+
+    other = Service.objects.get(institution__short_code="121")
+    for forged in (
+        {"institution": "987654321"},
+        {"service": "987654321"},
+        {"institution": water_service().institution.pk, "service": other.pk},
+    ):
+        answer = client.post(NEW, form_data(**forged))
+        assert_sane(answer, where=f"forged {forged}")
+        assert answer.status_code in (302, 400)
+        if answer.status_code == 302:  # accepted only if the service decides the institution
+            client.post(REVIEW, {"send": "1"})
+            case = Case.objects.get()
+            assert case.service is None or case.institution == case.service.institution
+            case.delete()
