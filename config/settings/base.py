@@ -469,7 +469,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # Issue 19 (hostile input): DRF's JSON parser, with deep nesting a 400 (not a 500).
+        "feedback.channels.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -485,6 +486,7 @@ OPEN311_JURISDICTION = os.environ.get("OPEN311_JURISDICTION", "mrejesho.go.tz")
 # Machine clients read errors in their channel's own format: config.middleware answers their
 # unreadable input (not UTF-8, NUL) with these views instead of the HTML page.
 UNREADABLE_INPUT_ANSWERS = {
+    "/api/": "feedback.channels.api.errors.unreadable_input",  # issue 19: JSON, not HTML
     "/open311/": "feedback.channels.open311.views.unreadable_input",
     "/channels/ussd/": "feedback.channels.ussd.unreadable_input",
     "/channels/sms/": "feedback.channels.sms.unreadable_input",

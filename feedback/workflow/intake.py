@@ -119,7 +119,12 @@ def pin_digest(reference: str, pin: str) -> str:
 
 
 def check_pin(case: Case, pin: str) -> bool:
-    return constant_time_compare(case.pin_digest, pin_digest(case.reference, pin.strip()))
+    pin = pin.strip()
+    # Only ASCII digits can be a PIN; anything else (a lone surrogate from a JSON escape,
+    # which cannot even be encoded for the digest) is simply wrong, never an exception.
+    if not (pin.isascii() and pin.isdigit()):
+        return False
+    return constant_time_compare(case.pin_digest, pin_digest(case.reference, pin))
 
 
 SUBMITTING_ROLES = frozenset({Role.AGENT, Role.ADMIN, Role.OFFICER, Role.LEAD})

@@ -13,6 +13,7 @@ logged for us, never shown).
 import logging
 import math
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy
@@ -40,6 +41,8 @@ MESSAGES = {
     "throttled": gettext_lazy("Too many requests. Try again in %(wait)s seconds."),
     "parse_error": gettext_lazy("The request body could not be read: %(detail)s"),
     "server_error": gettext_lazy("Something went wrong on our side. Try again later."),
+    "unreadable": gettext_lazy("The request is not readable UTF-8 text, or holds a NUL character."),
+    "too_large": gettext_lazy("The request is too large."),
 }
 
 
@@ -154,3 +157,16 @@ def exception_handler(exc, context):
 def not_found(request, *args, **kwargs):
     """An /api/ address no view answers (Django's own 404 would be an HTML page)."""
     return JsonResponse(body(entry(None, "not_found", MESSAGES["not_found"])), status=404)
+
+
+def unreadable_input(request):
+    """What config.middleware answers under /api/ for a query or form it could not read (not
+    UTF-8, a NUL) or that is too large to read: a 400 in the API's error shape, not the
+    site's HTML page."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        too_large = bool(limit) and int(request.META.get("CONTENT_LENGTH") or 0) > limit
+    except ValueError:
+        too_large = False
+    code = "too_large" if too_large else "unreadable"
+    return JsonResponse(body(entry(None, code, MESSAGES[code])), status=400)

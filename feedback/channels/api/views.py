@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +21,7 @@ from feedback.attachments import store_upload
 from feedback.channels import keys
 from feedback.channels.api import serializers as s
 from feedback.channels.api.errors import ApiError, Conflict, TooMany, Unavailable, from_workflow
+from feedback.channels.api.parsers import JSONParser
 from feedback.channels.api.schema import ApiSchema
 from feedback.models import Appeal, Case, Channel, Institution, Service
 from search import display, facets

@@ -28,12 +28,12 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from feedback import citizens, references, tracking, workflow
 from feedback.channels import keys
+from feedback.channels.api.parsers import JSONParser
 from feedback.channels.auth import ApiKeyAuthentication, key_from_headers
 from feedback.channels.open311 import wire
 from feedback.channels.open311.errors import Open311Error, exception_handler
