@@ -641,8 +641,12 @@ def main() -> int:
         result["table"] = text.splitlines()
         out.write_text(json.dumps(result, indent=2, default=str) + "\n")
         print(f"written to {out.relative_to(ROOT)}")
-    shutil.rmtree(workdir, ignore_errors=True)
-    return 0 if all(ok for _what, ok, _detail in checks) else 1
+    passed = all(ok for _what, ok, _detail in checks)
+    if passed:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"the logs of gunicorn, the workers and locust are kept in {workdir}")
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def _services() -> None:
     )
 
 
-def run_load(*arguments: str, timeout: float = 900) -> subprocess.CompletedProcess:
+def run_load(*arguments: str, timeout: float = 1800) -> subprocess.CompletedProcess:
     """bench/load.py in its own process group, ended (TERM, then KILL) whatever happens, so
     no gunicorn, worker or locust outlives a failed or interrupted test."""
     env = dict(os.environ)
