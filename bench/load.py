@@ -293,19 +293,21 @@ def locust(processes, env, base, out: Path, users: list[str], clients, run_time,
     return json.loads(answers.read_text())
 
 
-def drain(seconds: float) -> dict:
-    """Wait until the workers have taken every ready task; the queue's counts by status."""
+def drain(seconds: float, count_ready: bool = False):
+    """Wait until the workers have taken every ready task; the queue's counts by status (or,
+    with count_ready, how many were ready when called)."""
     from django.db import close_old_connections
     from django_tasks_db.models import DBTaskResult
 
     deadline = time.monotonic() + seconds
+    ready = DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).count()
     while True:
         close_old_connections()
         counts = dict(Counter(DBTaskResult.objects.values_list("status", flat=True)))
         if not counts.get("READY") and not counts.get("RUNNING"):
-            return counts
+            return ready if count_ready else counts
         if time.monotonic() > deadline:
-            return counts
+            return ready if count_ready else counts
         time.sleep(1)
 
 
@@ -578,6 +580,12 @@ def main() -> int:
             except SystemExit:
                 log(processes.tail("gunicorn"))
                 raise
+            # A run interrupted before its drain leaves tasks in the kept database: the workers
+            # deliver them now (nothing is lost), before this run's mail is counted.
+            leftover = drain(args.drain_seconds, count_ready=True)
+            mailbox.subjects.clear()
+            if leftover:
+                log(f"delivered {leftover} tasks left in the queue by an earlier run")
             log(f"floor: /healthz from {args.clients} clients for {args.floor_seconds:.0f} s")
             floor = locust(
                 processes,
