@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: audit run test install lock messages makemessages migrate seed lint format worker clean bench \
-	bench-search bench-reports bench-inbox backup restore
+	bench-search bench-reports bench-inbox bench-load backup restore
 
 # requirements.lock pins what production runs; requirements-dev.lock adds the test tools
 # (same versions for everything they share). Both come from pyproject.toml: `make lock`.
@@ -62,7 +62,7 @@ audit: $(INSTALLED)
 	$(BIN)/python scripts/audit
 
 # Every benchmark under bench/ (timings as ratios or parts measured in the same run).
-bench: bench-search bench-reports bench-inbox
+bench: bench-search bench-reports bench-inbox bench-load
 
 # The search benchmark (bench/search.py): ratios against floors measured in the same run.
 # Default sizes are the issue's (1,000,000 on Elasticsearch, 100,000 on PostgreSQL); try
@@ -80,6 +80,13 @@ bench-reports: $(INSTALLED)
 # once and kept): p50/p95 of the officer's and the lead's listings against a trivial admin view.
 bench-inbox: $(INSTALLED)
 	$(BIN)/python bench/inbox.py $(BENCH_ARGS)
+
+# 10,000 submissions from 50 concurrent clients through gunicorn, PostgreSQL, Elasticsearch and
+# two task workers, then the proof that nothing was lost (bench/load.py; exits 1 if not).
+# Needs DATABASE_URL (a PostgreSQL server: the run uses its own database, mrejesho_loadbench)
+# and ELASTICSEARCH_URL. Try `make bench-load BENCH_ARGS="--submissions 1000"` first.
+bench-load: $(INSTALLED)
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 # --- Backup and restore (issue 19; scripts/backup.py, scripts/restore.py) -------------------
 # `make backup [BACKUP_DIR=<new folder>]`: pg_dump of DATABASE_URL (PostgreSQL only), the
