@@ -115,7 +115,9 @@ def pg_tool(name: str) -> str:
 
 def run_pg(tool: str, db: dict, *args: str) -> None:
     argv, env = pg_command(tool, db, *args)
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(  # nosec B603  # our own pg tool, no shell
+        argv, env=env, capture_output=True, text=True, check=False
+    )
     if result.returncode:
         raise BackupError(f"{tool} failed ({result.returncode}): {result.stderr.strip()}")
 
