@@ -45,6 +45,28 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def postgres():
+    """For transactional tests that need PostgreSQL itself (real concurrent clients, other
+    processes): failed in CI without it, skipped elsewhere. A transactional test starts from an
+    empty database, so the test world is built again; the cache table outlives transactional
+    tests, so counts left by others are cleared before and after."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from tests.feedback.factories import build_test_world
+
+    require_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        "set DATABASE_URL=postgres://... (bash .ci/run does)",
+    )
+    build_test_world()
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
 def demo_content(db):
     """The demo's own institutions, services, staff and pages, for the tests of the demo."""
     from feedback import demo

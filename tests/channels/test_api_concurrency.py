@@ -9,27 +9,14 @@ import threading
 
 import pytest
 import requests
-from django.db import connection
 
 from feedback.channels import keys
 from feedback.models import Case, Channel
-from tests.conftest import require_service
-from tests.feedback.factories import build_test_world
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 SENDERS = 6
 ROUNDS = 5
-
-
-@pytest.fixture
-def postgres():
-    require_service(
-        "PostgreSQL",
-        connection.vendor == "postgresql",
-        "set DATABASE_URL=postgres://... (bash .ci/run does)",
-    )
-    build_test_world()  # a transactional test starts from an empty database
 
 
 def submission(round_: int) -> dict:

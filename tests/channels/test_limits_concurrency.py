@@ -8,31 +8,15 @@ import threading
 
 import pytest
 import requests
-from django.core.cache import cache
-from django.db import connection
 
 from feedback.channels import keys
 from feedback.models import Case, Channel
-from tests.conftest import require_service
-from tests.feedback.factories import build_test_world, water_service
+from tests.feedback.factories import water_service
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 SENDERS = 8
 LIMIT = 3
-
-
-@pytest.fixture
-def postgres():
-    require_service(
-        "PostgreSQL",
-        connection.vendor == "postgresql",
-        "set DATABASE_URL=postgres://... (bash .ci/run does)",
-    )
-    build_test_world()  # a transactional test starts from an empty database
-    cache.clear()  # the cache table is not flushed between transactional tests
-    yield
-    cache.clear()
 
 
 def together(work) -> list:

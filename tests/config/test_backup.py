@@ -29,8 +29,7 @@ from PIL import Image
 from feedback.attachments import store_upload
 from feedback.audit import current_head, publish_head
 from feedback.models import Attachment, Case, Status
-from tests.conftest import require_service
-from tests.feedback.factories import build_test_world, case_in
+from tests.feedback.factories import case_in
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "scripts"
@@ -66,16 +65,6 @@ def admin_connection(name: str = "postgres") -> psycopg.Connection:
 def query(name: str, sql: str) -> list[tuple]:
     with admin_connection(name) as conn:
         return conn.execute(sql).fetchall()
-
-
-@pytest.fixture
-def postgres():
-    require_service(
-        "PostgreSQL",
-        connection.vendor == "postgresql",
-        "set DATABASE_URL=postgres://... (bash .ci/run does)",
-    )
-    build_test_world()  # a transactional test starts from an empty database
 
 
 @pytest.fixture

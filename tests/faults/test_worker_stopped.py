@@ -25,8 +25,7 @@ from config import health
 from feedback import workflow
 from feedback.models import NotifyBy, SmsDelivery
 from search.models import OutcomeDocument, PendingIndexUpdate
-from tests.conftest import require_service
-from tests.feedback.factories import actor, build_test_world, submit_case
+from tests.feedback.factories import actor, submit_case
 from tests.search.factories import publish_outcome
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -34,16 +33,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 REPO = Path(__file__).resolve().parents[2]
 NOTIFY = "feedback.notifications.notify_citizen"
 PHONES = [f"+2557130000{n:02d}" for n in range(6)]
-
-
-@pytest.fixture
-def postgres():
-    require_service(
-        "PostgreSQL",
-        connection.vendor == "postgresql",
-        "set DATABASE_URL=postgres://... (bash .ci/run does)",
-    )
-    build_test_world()  # a transactional test starts from an empty database
 
 
 def database_url_of_the_test_db() -> str:

@@ -5,31 +5,19 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections
 from django.test import Client
 
 from feedback import references
 from feedback.audit import verify_chain
 from feedback.escalation import sweep
 from feedback.models import Case, Status, SubmissionDraft
-from tests.conftest import require_service
-from tests.feedback.factories import build_test_world, case_in, submit_case, water_service
+from tests.feedback.factories import case_in, submit_case, water_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 8
 PER_THREAD = 12
-
-
-@pytest.fixture
-def postgres():
-    require_service(
-        "PostgreSQL",
-        connection.vendor == "postgresql",
-        "set DATABASE_URL=postgres://... (bash .ci/run does)",
-    )
-    # A transactional test starts from an empty database: build the test world again.
-    build_test_world()
 
 
 def _submit_in_threads(count_per_thread: int) -> list[BaseException]:
