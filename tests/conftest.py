@@ -66,6 +66,46 @@ def postgres():
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def own_elasticsearch_server():
+    """The session's second Elasticsearch (tests/own_elasticsearch.py), started once."""
+    from tests.own_elasticsearch import ZIP, OwnElasticsearch
+
+    require_service(
+        "Elasticsearch",
+        bool(os.environ.get("ELASTICSEARCH_URL")) and ZIP.is_dir(),
+        "set ELASTICSEARCH_URL, with the distribution in ~/.m2 (scripts/elasticsearch start)",
+    )
+    instance = OwnElasticsearch()
+    try:
+        instance.run("start")
+        yield instance
+    finally:
+        instance.remove()
+
+
+@pytest.fixture
+def own_elasticsearch(own_elasticsearch_server):
+    """An Elasticsearch this test may stop and start: the settings point at it, with an index
+    prefix of the test's own. Running again when the test begins, whatever the last one did."""
+    import uuid
+
+    from django.test import override_settings
+
+    from search.engines.elasticsearch import get_client
+
+    own_elasticsearch_server.run("start")
+    get_client.cache_clear()
+    try:
+        with override_settings(
+            ELASTICSEARCH_URL=own_elasticsearch_server.url,
+            ELASTICSEARCH_INDEX_PREFIX=f"mrejesho-own-{uuid.uuid4().hex[:8]}",
+        ):
+            yield own_elasticsearch_server
+    finally:
+        get_client.cache_clear()
+
+
 @pytest.fixture
 def demo_content(db):
     """The demo's own institutions, services, staff and pages, for the tests of the demo."""

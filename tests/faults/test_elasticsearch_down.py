@@ -14,13 +14,10 @@ restart a second sync has nothing left to send.
 """
 
 import json
-import os
 import re
-import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import override_settings
 
 from config import health
 from feedback import workflow
@@ -36,37 +33,13 @@ from search.engines.elasticsearch import (
     get_client,
 )
 from search.models import PendingIndexUpdate
-from tests.conftest import require_service
 from tests.feedback.factories import actor, case_in, water_service
 from tests.search.factories import publish_outcome
-from tests.search.test_elasticsearch_restart import ZIP, OwnElasticsearch
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.elasticsearch_restart]
 
 COUNT = 5
 UNAVAILABLE = "Search is not available for a moment."
-
-
-@pytest.fixture(scope="module")
-def own_elasticsearch():
-    """One Elasticsearch for the module (each start costs about 30 s)."""
-    require_service(
-        "Elasticsearch",
-        bool(os.environ.get("ELASTICSEARCH_URL")) and ZIP.is_dir(),
-        "set ELASTICSEARCH_URL, with the distribution in ~/.m2 (scripts/elasticsearch start)",
-    )
-    instance = OwnElasticsearch()
-    try:
-        instance.run("start")
-        get_client.cache_clear()
-        with override_settings(
-            ELASTICSEARCH_URL=instance.url,
-            ELASTICSEARCH_INDEX_PREFIX=f"mrejesho-faults-{uuid.uuid4().hex[:8]}",
-        ):
-            yield instance
-    finally:
-        get_client.cache_clear()
-        instance.remove()
 
 
 def submit_on_the_web(client) -> tuple[str, str]:
