@@ -29,7 +29,8 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
-from feedback import demo, references
+from feedback import demo, encryption, references
+from feedback.channels.phones import phone_digest
 from feedback.models import Institution, Service
 
 CHUNK = 50_000
@@ -172,7 +173,7 @@ OUTCOME_COLUMNS = _words(
     "state language summary response removed written_at review_note published_at updated_at "
     "case_id written_by_id reviewed_by_id"
 )
-CONTACT_COLUMNS = _words("name phone email notify_by case_id")
+CONTACT_COLUMNS = _words("name phone email notify_by phone_digest email_digest case_id")
 
 KINDS = ("complaint", "complaint", "complaint", "suggestion", "inquiry", "compliment")
 CHANNELS = ("web", "ussd", "sms", "service_point", "api", "open311", "web", "ussd")
@@ -281,8 +282,10 @@ class Generator:
         )
         contact = None
         if sequence % 3 == 0:
-            contact = ("Asha Mwinyi", f"+2557{10_000_000 + sequence % 89_999_999}", "", "sms")
-            contact += (case_id,)
+            # Written by COPY, past Contact.save(): encrypted and digested here, as save() does.
+            phone = f"+2557{10_000_000 + sequence % 89_999_999}"
+            name, phone_text = encryption.encrypt("Asha Mwinyi"), encryption.encrypt(phone)
+            contact = (name, phone_text, "", "sms", phone_digest(phone), "", case_id)
         return case, outcome, contact
 
 

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 
 from bench import searchdata
-from feedback.models import PublicOutcome
+from feedback import privacy
+from feedback.models import Contact, PublicOutcome
 from search.documents import public_documents
 from tests.conftest import require_service
 
@@ -27,6 +28,11 @@ def test_tops_up_to_the_count_with_public_outcomes_and_trims_back():
 
     assert searchdata.ensure_published(before + 300, progress=lambda _m: None) == 300
     assert PublicOutcome.objects.public().count() == before + 300
+    # Contacts written by COPY read back like any other: encrypted, and found by their digest.
+    generated = Contact.objects.filter(case__pin_digest="-").exclude(phone="")
+    contact = generated.first()
+    assert contact.phone.startswith("+2557") and contact.name == "Asha Mwinyi"
+    assert contact.case in privacy.cases_of_data_subject(phone=contact.phone)
     assert searchdata.ensure_published(before + 300, progress=lambda _m: None) == 0
 
     searchdata.trim_to(before + 120, progress=lambda _m: None)
