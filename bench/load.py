@@ -17,7 +17,7 @@ The production shape, on 127.0.0.1:
 - citizens behind a reverse proxy (TRUSTED_PROXY_COUNT=1), each from an address of its own
   and with a phone number of its own, so the abuse limits count them apart as they would
   real citizens: no limit has to be switched off. The limits are raised too, by the
-  environment (RAISED_LIMITS below), for settings that read it.
+  environment (RAISED_LIMITS in bench/server.py), for settings that read it.
 
 The load is driven by locust (bench/locustfile.py: who the citizens are and what they do),
 in a process of its own (gevent), with --clients concurrent users: 40 in 50 submit (3 in 5
@@ -42,9 +42,7 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,7 +52,6 @@ from collections import Counter
 from datetime import UTC, datetime
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -63,106 +60,26 @@ ROOT = BENCH.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
 
+from bench.server import (  # noqa: E402  # after the path is set
+    BIN,
+    PRODUCTION_ENV,
+    RAISED_LIMITS,
+    Processes,
+    database_url,
+    ensure_database,
+    free_port,
+    gunicorn,
+    log,
+)
+
 DEFAULT_DATABASE_NAME = "mrejesho_loadbench"
 DEMO_CASES = 40  # seeded through the workflow: some published outcomes to search
-BIN = Path(sys.executable).parent
-
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "SECRET_KEY": "loadbench-" + "k3y" * 20,
-    "AUDIT_CHAIN_KEY": "loadbench-audit-" + "c4a1n" * 8,
-    # Contact details are encrypted at rest: production refuses to start without its own keys.
-    "CONTACT_ENCRYPTION_KEYS": "QGmDcaIr9MgWQRB5mYGWPuh4ornZ6b8xT_3D3Xw6ErU=",
-    "CONTACT_DIGEST_KEY": "loadbench-digest-" + "d1g" * 12,
-    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on 127.0.0.1, no TLS proxy in front
-    "DATABASE_CONN_MAX_AGE": "60",  # persistent connections, as production runs
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "LOG_LEVEL": "WARNING",
-    "TASKS_BACKEND": "database",
-    "SMS_BACKEND": "feedback.sms.MemorySMSBackend",
-    "EMAIL_USE_TLS": "0",
-    "TRUSTED_PROXY_COUNT": "1",  # the X-Forwarded-For each simulated citizen sends
-    "SITE_URL": "http://127.0.0.1:8000",
-}
-# The abuse limits (branch `limits`, feedback/limits.py) by their settings' names, raised for
-# the run wherever a setting reads the environment. Each citizen has its own address and
-# phone number anyway, so these matter only if a limit counts something shared.
-RAISED_LIMITS = {
-    "SUBMISSIONS_PER_ADDRESS": "1000000",
-    "SUBMISSIONS_PER_PHONE": "1000000",
-    "REFERENCE_LOOKUPS_PER_ADDRESS": "1000000",
-    "REFERENCE_LOOKUPS_PER_PHONE": "1000000",
-    "PIN_FAILURES_PER_ADDRESS": "1000000",
-    "API_CLIENT_DEFAULT_REQUESTS_PER_MINUTE": "100000",
-    "API_ANONYMOUS_RATE": "1000000/minute",
-}
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
-
-
-# --- the processes: every one started here is stopped here, whatever happens --------------
-
-
-class Processes:
-    """The child processes of the run; `stop()` ends each by its own id (TERM, then KILL)."""
-
-    def __init__(self, logdir: Path):
-        self.logdir = logdir
-        self.running: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, command: list[str], env: dict) -> subprocess.Popen:
-        out = (self.logdir / f"{name}.log").open("ab")
-        process = subprocess.Popen(  # nosec B603  # our own commands, no shell
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-        self.running.append((name, process))
-        return process
-
-    def stop_one(self, process: subprocess.Popen, wait: float = 30) -> None:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(wait)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-
-    def stop(self) -> None:
-        for _name, process in reversed(self.running):
-            self.stop_one(process)
-        self.running.clear()
-
-    def tail(self, name: str, lines: int = 30) -> str:
-        path = self.logdir / f"{name}.log"
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def wait_for_http(url: str, seconds: float = 90) -> None:
-    import urllib3
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if urllib3.request("GET", url, timeout=5, retries=False).status == 200:
-                return
-        except urllib3.exceptions.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"{url} did not answer 200 within {seconds:.0f} s")
 
 
 # --- the SMTP server that counts the e-mails ---------------------------------------------
@@ -196,29 +113,6 @@ class Mailbox:
 
 
 # --- setup: the database, the small world, the index, the API key ------------------------
-
-
-def database_url(args) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://mrejesho:mrejesho@127.0.0.1:5432/mrejesho")
-    parts = urlsplit(base)
-    if not parts.scheme.startswith("postgres"):
-        raise SystemExit("DATABASE_URL must name a PostgreSQL server (the load needs one)")
-    return urlunsplit(parts._replace(path="/" + args.database))
-
-
-def ensure_database(url: str) -> bool:
-    """Create the run's database when missing; True if it was created."""
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone():
-            return False
-        connection.execute(f'CREATE DATABASE "{name}"')
-        return True
 
 
 def static_is_stale() -> bool:
@@ -533,7 +427,7 @@ def main() -> int:
     env = dict(os.environ, **PRODUCTION_ENV, **RAISED_LIMITS)
     if args.static == "plain":
         env["DJANGO_SETTINGS_MODULE"] = "bench.load_settings"
-    env["DATABASE_URL"] = database_url(args)
+    env["DATABASE_URL"] = database_url(args.database)
     env["ELASTICSEARCH_URL"] = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
     # An index of its own per database: two runs on two databases never verify each other's.
     env["ELASTICSEARCH_INDEX_PREFIX"] = args.database.lower().replace("_", "-")
@@ -570,21 +464,7 @@ def main() -> int:
                     [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-reload"],
                     env,
                 )
-            processes.start(
-                "gunicorn",
-                [
-                    str(BIN / "gunicorn"),
-                    "config.wsgi",
-                    *("--workers", str(args.workers), "--bind", f"127.0.0.1:{port}"),
-                    *("--no-control-socket", "--timeout", "120"),
-                ],
-                env,
-            )
-            try:
-                wait_for_http(base + "/healthz")
-            except SystemExit:
-                log(processes.tail("gunicorn"))
-                raise
+            gunicorn(processes, env, port, args.workers)
             # A run interrupted before its drain leaves tasks in the kept database: the workers
             # deliver them now (nothing is lost), before this run's mail is counted.
             leftover = drain(args.drain_seconds, count_ready=True)
