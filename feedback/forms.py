@@ -43,13 +43,39 @@ class HoneypotInput(forms.TextInput):
 HONEYPOT_ERROR = _("Please check the form and send it again.")
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices from the queryset read once per form, in one query. Django's iterator
+    reads them with `.iterator()`, which on PostgreSQL is a server-side cursor (DECLARE, FETCH,
+    CLOSE: three round trips) for a few dozen rows; the feedback form has three such lists, and
+    round trips were most of its time (bench/pages.py)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # evaluated once: the form's queryset caches its rows
+            yield self.choice(obj)
+
+
+class ListSelect(forms.Select):
+    """A <select> whose options are written inline (feedback/widgets/select.html), not through
+    one template include per option as Django's own: the form's lists have 68 options."""
+
+    template_name = "feedback/widgets/select.html"
+
+
 class InstitutionChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+    widget = ListSelect
+
     def label_from_instance(self, obj):
         # Indent by depth so the tree reads as a tree in a plain <select>.
         return f"{'— ' * (obj.depth - 1)}{obj}"
 
 
 class ServiceChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+    widget = ListSelect
+
     def label_from_instance(self, obj):
         return f"{obj} ({obj.institution.acronym or obj.institution})"
 
