@@ -104,6 +104,15 @@ WHAT_WOULD_REACH["outcome page"] = WHAT_WOULD_REACH["home page"].replace(
     "the outcome's document (several queries), the similar outcomes from the search engine "
     "(the database engine here)",
 )
+# Where a request's time goes, by the function that holds each part (file, function).
+PARTS = {
+    "SQL (psycopg's execute, round trips included)": ("psycopg/cursor.py", "execute"),
+    "template rendering (queries it runs included)": ("django/template/response.py", "render"),
+    "Wagtail finding the page": ("wagtail/models/pages.py", "route_for_request"),
+    "form widgets": ("django/forms/boundfield.py", "as_widget"),
+    "language switcher": ("pages/templatetags/language_switcher.py", "language_switcher"),
+}
+OUR_PACKAGES = {"config", "feedback", "pages", "search"}
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 REFERENCE = re.compile(r'data-testid="reference">([^<]+)<')
 
@@ -363,20 +372,38 @@ def profile(path: str, requests: int = 20, steps=None) -> str:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = max(stats.total_tt, 1e-9)
-    rows = []
-    for (filename, line, function), (_cc, calls, tottime, cumtime, _callers) in stats.stats.items():
-        if cumtime > 0.9 * total or "cProfile" in function:
-            continue  # the request itself, through every middleware: no news
-        where = re.sub(r".*/(site-packages|wt-[^/]+|main)/", "", filename)
-        rows.append((cumtime, tottime, calls, f"{where}:{line}({function})"))
-    rows.sort(reverse=True)
     per = 1000 / requests
+    rows = []
+    for (filename, line, function), (
+        _cc,
+        _calls,
+        tottime,
+        cumtime,
+        _callers,
+    ) in stats.stats.items():
+        where = re.sub(r".*/(site-packages|wt-[^/]+|main)/", "", filename)
+        rows.append((cumtime, tottime, f"{where}:{line}({function})", where, function))
+    parts = []
+    for label, (suffix, function) in PARTS.items():
+        found = [
+            cum for cum, _own, _name, where, name in rows if where == suffix and name == function
+        ]
+        if found:
+            parts.append(f"{label} {max(found) * per:.1f}")
+    ours = sorted(
+        (row for row in rows if row[3].split("/")[0] in OUR_PACKAGES and row[0] < 0.9 * total),
+        reverse=True,
+    )
+    by_own = sorted(rows, key=lambda row: row[1], reverse=True)
     lines = [
         f"profile of {path} in-process: {total * per:.1f} ms a request under cProfile "
-        f"({requests} requests); top functions by cumulative ms a request (own ms):",
+        f"({requests} requests); of which, ms a request: {'; '.join(parts)}",
+        "  our functions by cumulative ms a request (own ms):",
+        *(f"    {cum * per:7.1f} {own * per:7.1f}  {name}" for cum, own, name, _w, _f in ours[:10]),
+        "  every function by its own ms a request (cumulative ms):",
         *(
-            f"    {cum * per:7.1f} {own * per:7.1f}  {where}"
-            for cum, own, _calls, where in rows[:22]
+            f"    {own * per:7.1f} {cum * per:7.1f}  {name}"
+            for cum, own, name, _w, _f in by_own[:10]
         ),
         f"  {len(queries)} SQL queries in one request:",
         *(f"    {sql[:150]}" for sql in queries),
