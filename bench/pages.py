@@ -396,12 +396,13 @@ def profile(path: str, requests: int = 20, steps=None) -> str:
         reverse=True,
     )
     by_own = sorted(rows, key=lambda row: row[1], reverse=True)
+    each = "submission" if steps else "request"
     lines = [
-        f"profile of {path} in-process: {total * per:.1f} ms a request under cProfile "
-        f"({requests} requests); of which, ms a request: {'; '.join(parts)}",
-        "  our functions by cumulative ms a request (own ms):",
+        f"profile of {path} in-process: {total * per:.1f} ms a {each} under cProfile "
+        f"({requests} {each}s); of which, ms a {each}: {'; '.join(parts)}",
+        f"  our functions by cumulative ms a {each} (own ms):",
         *(f"    {cum * per:7.1f} {own * per:7.1f}  {name}" for cum, own, name, _w, _f in ours[:10]),
-        "  every function by its own ms a request (cumulative ms):",
+        f"  every function by its own ms a {each} (cumulative ms):",
         *(
             f"    {own * per:7.1f} {cum * per:7.1f}  {name}"
             for cum, own, name, _w, _f in by_own[:10]
