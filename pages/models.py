@@ -26,10 +26,9 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["service_indexes"] = (
-            ServiceIndexPage.objects.child_of(self).live().public().specific()
-        )
-        context["feedback_page"] = FeedbackPage.objects.live().filter(locale=self.locale).first()
+        # ServiceIndexPage.objects already yields the specific pages: no .specific() round trip.
+        context["service_indexes"] = ServiceIndexPage.objects.child_of(self).live().public()
+        context["feedback_page"] = feedback_page_in(self.locale_id)
         context["track_form"] = ReferenceForm()
         return context
 
@@ -88,12 +87,18 @@ class ServicePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        feedback_page = FeedbackPage.objects.live().filter(locale=self.locale).first()
+        feedback_page = feedback_page_in(self.locale_id)
         if feedback_page is not None:
             context["feedback_url"] = (
                 f"{feedback_page.get_url(request)}new/?service={self.service_id}"
             )
         return context
+
+
+def feedback_page_in(locale_id: int) -> "FeedbackPage | None":
+    """The live feedback page of a language's tree, found by the locale's id (the page's own
+    locale_id: no query for the Locale row)."""
+    return FeedbackPage.objects.live().filter(locale_id=locale_id).first()
 
 
 class StandardPage(Page):

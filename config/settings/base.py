@@ -327,6 +327,9 @@ AXES_SENSITIVE_PARAMETERS = [
 # "admin"). Comma list in the environment; set it empty for nobody.
 STAFF_TWO_FACTOR_ROLES = env_list("STAFF_TWO_FACTOR_ROLES", "auditor,lead,oversight,admin")
 OTP_TOTP_ISSUER = "Mrejesho"
+# How long a session trusts what it remembered about its user's devices (none, or some) before
+# asking the device tables again: an enrolment in another browser reaches older sessions then.
+STAFF_TWO_FACTOR_RECHECK_SECONDS = int(os.environ.get("STAFF_TWO_FACTOR_RECHECK_SECONDS", "300"))
 # --- end of staff sign-in ---
 
 LOGGING = {

@@ -14,6 +14,7 @@ The TOTP secret is shown only on the enrolment page (no-store) and is never logg
 """
 
 import logging
+import time
 from base64 import b32encode
 
 import segno
@@ -81,11 +82,43 @@ def has_two_factor(user) -> bool:
     return user.is_authenticated and user_has_device(user, confirmed=True)
 
 
-def next_step(user) -> str | None:
+# The session remembers whether its user has a confirmed device, so the gate does not ask the
+# two device tables on every admin request of staff without one. The session is server-side;
+# this session's own enrolment, verification and reset write it at once, and a change made
+# elsewhere (an enrolment in another browser) is seen after STAFF_TWO_FACTOR_RECHECK_SECONDS.
+# A reset by an administrator needs no wait: it deletes the devices, which unverifies every
+# session of that user, and the verify page checks the tables themselves.
+DEVICE_SESSION_KEY = "staff_two_factor_device"
+
+
+def remember_device(request, has_device: bool) -> None:
+    request.session[DEVICE_SESSION_KEY] = {
+        "user": request.user.pk,
+        "has": has_device,
+        "at": int(time.time()),
+    }
+
+
+def has_two_factor_remembered(request) -> bool:
+    """has_two_factor() of the request's user, read from the session while it is fresh."""
+    remembered = request.session.get(DEVICE_SESSION_KEY)
+    if (
+        isinstance(remembered, dict)
+        and remembered.get("user") == request.user.pk
+        and time.time() - remembered.get("at", 0) < settings.STAFF_TWO_FACTOR_RECHECK_SECONDS
+    ):
+        return bool(remembered.get("has"))
+    has_device = has_two_factor(request.user)
+    remember_device(request, has_device)
+    return has_device
+
+
+def next_step(request) -> str | None:
     """Which page a signed-in user must pass before the admin: "verify", "enrol" or None."""
+    user = request.user
     if not user.is_authenticated or user.is_verified():
         return None
-    if has_two_factor(user):
+    if has_two_factor_remembered(request):
         return "verify"
     if requires_two_factor(user):
         return "enrol"
@@ -221,7 +254,7 @@ class TwoFactorMiddleware:
                 return None
         except Resolver404:
             pass
-        return next_step(user)
+        return next_step(request)
 
 
 def _next_query(path: str) -> str:
@@ -309,6 +342,7 @@ def enrol(request):
         if codes is not None:
             device.refresh_from_db()
             otp_login(request, device)
+            remember_device(request, True)
             return _no_store(
                 render(
                     request,
@@ -341,8 +375,12 @@ def verify(request):
         return redirect("wagtailadmin_login")
     if request.user.is_verified():
         return redirect(_safe_next(request))
-    if not has_two_factor(request.user):
-        return redirect("staff_two_factor_enrol")
+    has_device = has_two_factor(request.user)  # the tables themselves: a reset shows at once
+    remember_device(request, has_device)
+    if not has_device:
+        if requires_two_factor(request.user):
+            return redirect("staff_two_factor_enrol")
+        return redirect(_safe_next(request))
     from feedback.workspace.sign_in import locked_out
 
     if _is_locked(request):
@@ -405,6 +443,8 @@ class ResetView(WagtailAdminTemplateMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         reset_two_factor(self.target, by=request.user)
+        if self.target.pk == request.user.pk:
+            remember_device(request, False)
         messages.success(
             request,
             format_html(

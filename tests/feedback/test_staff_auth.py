@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -302,6 +304,63 @@ def test_an_administrator_resets_a_lost_phone_and_it_is_recorded(client):
     record = StaffProfile.history.filter(user_id=lead.pk).latest("history_date")
     assert record.history_change_reason == "two-factor devices reset"
     assert record.history_user_id == admin.pk
+
+
+def device_queries(client, url: str = HOME) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in captured.captured_queries if "otp_" in q["sql"]]
+
+
+def test_staff_without_a_device_cost_no_device_query_after_their_first_admin_page(client):
+    """The gate remembers in the (server-side) session that there is no device to ask for."""
+    client.force_login(user("officer"))
+    assert len(device_queries(client)) == 2  # the app and the backup codes tables, once
+    assert device_queries(client) == []
+    assert device_queries(client, reverse("feedback_case:index")) == []
+
+
+def test_an_enrolment_in_another_browser_reaches_an_older_session_at_the_recheck(client, settings):
+    officer = user("officer")
+    client.force_login(officer)
+    assert client.get(HOME).status_code == 200  # remembered: no device
+    confirmed_device(officer)  # enrolled elsewhere
+    assert client.get(HOME).status_code == 200  # until the session checks again
+    settings.STAFF_TWO_FACTOR_RECHECK_SECONDS = 0
+    asked = client.get(HOME)
+    assert asked.status_code == 302
+    assert asked["Location"].startswith(reverse("staff_two_factor_verify"))
+
+
+@pytest.mark.parametrize(("required", "then"), [(["lead"], "enrol"), ([], "admin")])
+def test_a_reset_by_an_administrator_takes_effect_in_the_open_session(
+    client, settings, required, then
+):
+    """A lead signed in with a code, with the device remembered in the session: after an
+    administrator's reset the session is asked again, and its remembered device is not
+    trusted: a role that must use the second factor enrols anew, another goes on."""
+    from django.test import Client
+
+    settings.STAFF_TWO_FACTOR_ROLES = required
+    lead = user("lead")
+    device = confirmed_device(lead)
+    client.force_login(lead)
+    assert client.get(HOME)["Location"].startswith(reverse("staff_two_factor_verify"))
+    client.post(reverse("staff_two_factor_verify"), {"otp_token": code_for(device)})
+    assert client.get(HOME).status_code == 200
+
+    administrator = Client()
+    administrator.force_login(user("admin"))
+    assert administrator.post(reverse("staff_two_factor_reset", args=[lead.pk])).status_code == 302
+
+    response = client.get(HOME, follow=True)
+    if then == "enrol":
+        assert response.redirect_chain[-1][0].startswith(reverse("staff_two_factor_enrol"))
+        assert client.get(HOME)["Location"].startswith(reverse("staff_two_factor_enrol"))
+    else:
+        assert response.status_code == 200
+        assert response.request["PATH_INFO"] == HOME
+        assert device_queries(client) == []  # and it remembers there is none now
 
 
 def test_only_an_administrator_may_reset(client):
