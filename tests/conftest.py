@@ -66,21 +66,55 @@ def postgres():
     cache.clear()
 
 
+OWN_ELASTICSEARCH = pytest.StashKey()
+
+
+def _own_elasticsearch_possible() -> bool:
+    from tests.own_elasticsearch import ZIP
+
+    return bool(os.environ.get("ELASTICSEARCH_URL")) and ZIP.is_dir()
+
+
+@pytest.hookimpl(trylast=True)  # after -m and -k have deselected what they deselect
+def pytest_collection_modifyitems(config, items):
+    """A second Elasticsearch takes half a minute to start: when a selected test will need
+    one, start it now, in the background, while the tests before that one run."""
+    if config.option.collectonly:
+        return
+    if _own_elasticsearch_possible() and any(
+        "own_elasticsearch" in getattr(item, "fixturenames", ()) for item in items
+    ):
+        from tests.own_elasticsearch import OwnElasticsearch
+
+        instance = OwnElasticsearch()
+        instance.start_in_background()
+        config.stash[OWN_ELASTICSEARCH] = instance
+
+
+def pytest_unconfigure(config):
+    """Stop the second Elasticsearch, had no test come to use it (-x, or an interruption)."""
+    instance = config.stash.get(OWN_ELASTICSEARCH, None)
+    if instance is not None:
+        instance.remove()
+
+
 @pytest.fixture(scope="session")
-def own_elasticsearch_server():
-    """The session's second Elasticsearch (tests/own_elasticsearch.py), started once."""
-    from tests.own_elasticsearch import ZIP, OwnElasticsearch
+def own_elasticsearch_server(pytestconfig):
+    """The session's second Elasticsearch (tests/own_elasticsearch.py), started once: begun
+    in the background at collection (above); waited for here."""
+    from tests.own_elasticsearch import OwnElasticsearch
 
     require_service(
         "Elasticsearch",
-        bool(os.environ.get("ELASTICSEARCH_URL")) and ZIP.is_dir(),
+        _own_elasticsearch_possible(),
         "set ELASTICSEARCH_URL, with the distribution in ~/.m2 (scripts/elasticsearch start)",
     )
-    instance = OwnElasticsearch()
+    instance = pytestconfig.stash.get(OWN_ELASTICSEARCH, None) or OwnElasticsearch()
     try:
         instance.run("start")
         yield instance
     finally:
+        pytestconfig.stash[OWN_ELASTICSEARCH] = None
         instance.remove()
 
 
@@ -106,9 +140,8 @@ def own_elasticsearch(own_elasticsearch_server):
         get_client.cache_clear()
 
 
-@pytest.fixture
-def demo_content(db):
-    """The demo's own institutions, services, staff and pages, for the tests of the demo."""
+def seed_demo_content() -> None:
+    """The demo's own institutions, services, staff and pages."""
     from feedback import demo
     from pages.demo import seed_pages
 
@@ -116,3 +149,9 @@ def demo_content(db):
     demo.seed_services()
     demo.seed_users()
     seed_pages()
+
+
+@pytest.fixture
+def demo_content(db):
+    """The demo's own institutions, services, staff and pages, for the tests of the demo."""
+    seed_demo_content()

@@ -1,8 +1,10 @@
 """A second Elasticsearch that tests may stop and start (the shared one is never stopped).
 
-One instance serves the whole session (each start costs about 30 s): tests/conftest.py starts
-it the first time a test asks for `own_elasticsearch`, and gives each test an index prefix of its
-own. It runs scripts/elasticsearch with its own ES_ROOT and ES_PORT.
+One instance serves the whole session (each start costs about 30 s): tests/conftest.py begins
+starting it in the background as soon as collection shows a test that asks for
+`own_elasticsearch` (the suite runs other tests meanwhile), waits for it when that test comes,
+and gives each test an index prefix of its own. It runs scripts/elasticsearch with its own
+ES_ROOT and ES_PORT.
 """
 
 import os
@@ -33,15 +35,34 @@ class OwnElasticsearch:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
 
-    def run(self, action: str) -> None:
-        """start (waits for health; quick when it already runs), stop or status."""
+        self.starting: subprocess.Popen | None = None
+
+    def _command(self, action: str) -> dict:
         env = {**os.environ, "ES_ROOT": str(self.root), "ES_PORT": str(self.port)}
         env.setdefault("ES_START_TIMEOUT", "100")
-        done = subprocess.run(
-            ["bash", str(SCRIPT), action], env=env, capture_output=True, text=True, timeout=150
+        # The JIT's first tier only: a start (and each restart a test makes) takes about half
+        # the time here; the few documents the tests send never need the optimising compiler.
+        env.setdefault("ES_EXTRA_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
+        return {"args": ["bash", str(SCRIPT), action], "env": env, "text": True}
+
+    def start_in_background(self) -> None:
+        """Begin `start` without waiting; run("start") later waits for it."""
+        self.starting = subprocess.Popen(
+            **self._command("start"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
+
+    def run(self, action: str) -> None:
+        """start (waits for health; quick when it already runs), stop or status."""
+        if self.starting is not None:  # the background start first, whatever comes next
+            starting, self.starting = self.starting, None
+            output, _ = starting.communicate(timeout=150)
+            if action != "stop":
+                assert starting.returncode == 0, f"elasticsearch start failed:\n{output}"
+        done = subprocess.run(**self._command(action), capture_output=True, timeout=150)
         assert done.returncode == 0, f"elasticsearch {action} failed:\n{done.stdout}{done.stderr}"
 
     def remove(self) -> None:
-        self.run("stop")
-        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            self.run("stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)

@@ -175,11 +175,13 @@ def test_the_command_writes_and_records_the_pdf(seeded, tmp_path):
 VERAPDF = Path(__file__).resolve().parents[3] / "scripts" / "verapdf"
 
 
-def verapdf_classpath(tmp_path) -> str:
-    """veraPDF's classpath from the local Maven repository (offline), or "" if absent."""
+@pytest.fixture(scope="module")
+def verapdf_classpath(tmp_path_factory) -> str:
+    """veraPDF's classpath from the local Maven repository (offline), or "" if absent; asked of
+    Maven once for the module (each start of mvn costs seconds)."""
     if not (shutil.which("java") and shutil.which("mvn")):
         return ""
-    out = tmp_path / "classpath.txt"
+    out = tmp_path_factory.mktemp("verapdf") / "classpath.txt"
     done = subprocess.run(
         ["mvn", "-q", "-o", "dependency:build-classpath", f"-Dmdep.outputFile={out}"],
         cwd=VERAPDF,
@@ -188,17 +190,16 @@ def verapdf_classpath(tmp_path) -> str:
     return out.read_text() if done.returncode == 0 and out.exists() else ""
 
 
-def test_verapdf_finds_the_pdf_compliant(report, tmp_path):
-    classpath = verapdf_classpath(tmp_path)
+def test_verapdf_finds_the_pdf_compliant(report, verapdf_classpath):
     require_service(
         "veraPDF",
-        bool(classpath),
+        bool(verapdf_classpath),
         "needs java and mvn; resolve it once with `mvn dependency:build-classpath` in "
         "scripts/verapdf (org.verapdf:validation-model from Maven Central)",
     )
     _language, path, _record, _sw = report
     done = subprocess.run(
-        ["java", "-cp", classpath, str(VERAPDF / "ValidatePdf.java"), str(path)],
+        ["java", "-cp", verapdf_classpath, str(VERAPDF / "ValidatePdf.java"), str(path)],
         capture_output=True,
         text=True,
     )
