@@ -83,9 +83,12 @@ def _session(username: str, language: str) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
-def test_the_public_pages_pass_axe_in_both_languages(seeded, browser):  # noqa: F811
+def test_the_public_pages_pass_axe_in_both_languages(seeded, browser, settings):  # noqa: F811
     _require_chromium()
     _axe()
+    # The page, not the engine, is under test: the database's search finds the outcome at
+    # once (Elasticsearch would need its index refreshed, and an index of the test's own).
+    settings.ELASTICSEARCH_URL = ""
     outcome = publish_outcome(
         summary="Water bill tripled after the meter was not read; maji bill corrected.",
         response="We read the meter again and corrected the bill.",
