@@ -214,6 +214,8 @@ PHONE_REGION = os.environ.get("PHONE_REGION", "TZ")
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
+# Files browsers and crawlers ask for at the site's root (/favicon.ico), served by whitenoise.
+WHITENOISE_ROOT = BASE_DIR / "site" / "root"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Reports generated in the background: private, outside MEDIA_ROOT (no URL serves the folder);

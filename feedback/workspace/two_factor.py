@@ -145,7 +145,10 @@ def secret_text(device: TOTPDevice) -> str:
 def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// URL as an inline <svg> element (no script, no style attribute)."""
     code = segno.make(device.config_url, error="m")
-    return code.svg_inline(scale=5, title=gettext("QR code for your authenticator app"))
+    # No fixed size (a viewBox only): feedback/workspace/two_factor.css fits it to a phone.
+    return code.svg_inline(
+        scale=5, omitsize=True, title=gettext("QR code for your authenticator app")
+    )
 
 
 def issue_backup_codes(user) -> list[str]:

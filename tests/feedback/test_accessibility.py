@@ -216,6 +216,10 @@ REVIEWED_INCOMPLETE = {"color-contrast"}
 
 
 def _axe_report(page) -> dict:
+    """axe's violations and "needs review" items: each rule's id and its nodes, as
+    {"target": CSS selector, "summary": what axe found}."""
+    # Colours measured halfway through a fade-in (Wagtail's messages) are not the page's.
+    page.evaluate("document.getAnimations().forEach((animation) => animation.finish())")
     # Through the DevTools protocol, not a <script> tag: the pages' CSP (issue 19) blocks
     # inline scripts, a test's own included.
     page.evaluate(_axe().read_text())
@@ -224,7 +228,9 @@ def _axe_report(page) -> dict:
             const result = await axe.run(document, {resultTypes: ["violations", "incomplete"]});
             const brief = (items) => items.map((item) => ({
                 id: item.id,
-                nodes: item.nodes.map((node) => node.target.join(" ") + " " + node.failureSummary),
+                nodes: item.nodes.map((node) => ({
+                    target: node.target.join(" "), summary: node.failureSummary,
+                })),
             }));
             return {violations: brief(result.violations), incomplete: brief(result.incomplete)};
         }"""
