@@ -79,6 +79,10 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": "bench-" + "k3y" * 20,
     "AUDIT_CHAIN_KEY": "bench-audit-" + "c4a1n" * 8,
+    # Contact details are encrypted at rest: production refuses to start without its own keys
+    # (made up for the benchmark's generated contacts, which are never real).
+    "CONTACT_ENCRYPTION_KEYS": "khl6JfBzmg9GgpEpFCLET3x7nr9PgA1ZGMBxpp2XwW0=",
+    "CONTACT_DIGEST_KEY": "searchbench-digest-" + "d1g" * 12,
     "ALLOW_CONSOLE_MESSAGES": "1",  # nothing is sent: the benchmark only searches
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on 127.0.0.1, no proxy in front
     "DATABASE_CONN_MAX_AGE": "60",  # persistent connections, as production runs
