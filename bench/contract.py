@@ -102,3 +102,9 @@ def profile(call, limit: int = 12) -> str:
         if len(fields) == 6 and fields[0][0].isdigit() and ":" in fields[5]:
             found.append(f"{fields[5]} {float(fields[3]) * 1000:.0f} ms")
     return "; ".join(found)
+
+
+def sized_database(stem: str, size: int, default_size: int) -> str:
+    """The database that keeps a benchmark's data at `size`: `stem` at the issue's size, a
+    database of its own at any other (a --quick run never trims the full run's data)."""
+    return stem if size == default_size else f"{stem}_{size}"

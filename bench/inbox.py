@@ -5,7 +5,8 @@ the same stack). Goal: p95 under 300 ms.
 
 Run: .venv/bin/python bench/inbox.py [N] [--requests R] [--quick] [--json PATH]   (or `make
 bench-inbox`). PostgreSQL: the server of DATABASE_URL (default the local mrejesho role), in a
-database of its own, mrejesho_inbox (or INBOX_DATABASE). The cases are generated once with one
+database of its own, mrejesho_inbox (or INBOX_DATABASE; mrejesho_inbox_<N> at another size, so
+a --quick run leaves the full run's data alone). The cases are generated once with one
 INSERT ... SELECT generate_series (no workflow, no history: the inbox reads only case rows,
 their events and directives) and kept for later runs, like bench/reports.py's. Half of them
 sit in the subtree of one big institution (the demo water utility, where the demo officer and
@@ -35,8 +36,25 @@ from bench.search import PRODUCTION_ENV, Gunicorn  # noqa: E402
 # what is timed), the same for gunicorn and for this process, whose sessions gunicorn reads.
 ENV = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "bench.load_settings"}
 os.environ.update(ENV)
+DEFAULT_COUNT = 1_000_000
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", nargs="?", type=int, help=f"cases ({DEFAULT_COUNT:,})")
+    parser.add_argument("--requests", type=int, help="timed requests per view (30)")
+    parser.add_argument("--quick", action="store_true", help="10,000 cases, 10 requests a view")
+    parser.add_argument("--json", help="write the bench row contract's rows to this file")
+    args = parser.parse_args()
+    args.count = args.count or (10_000 if args.quick else DEFAULT_COUNT)
+    args.requests = args.requests or (10 if args.quick else 30)
+    return args
+
+
+ARGS = arguments()  # before Django's setup: the size picks the database
+stem = os.environ.get("INBOX_DATABASE", "mrejesho_inbox")
 os.environ["DATABASE_URL"] = contract.database_url(
-    os.environ.get("INBOX_DATABASE", "mrejesho_inbox")
+    contract.sized_database(stem, ARGS.count, DEFAULT_COUNT)
 )
 contract.ensure_database(os.environ["DATABASE_URL"])
 
@@ -249,14 +267,8 @@ def main() -> None:
     import urllib3
     from django.conf import settings
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("count", nargs="?", type=int)
-    parser.add_argument("--requests", type=int)
-    parser.add_argument("--quick", action="store_true", help="10,000 cases, 10 requests a view")
-    parser.add_argument("--json", help="write the bench row contract's rows to this file")
-    args = parser.parse_args()
-    count = args.count or (10_000 if args.quick else 1_000_000)
-    requests = args.requests or (10 if args.quick else 30)
+    args = ARGS
+    count, requests = args.count, args.requests
     started = contract.now()
     call_command("migrate", verbosity=0)
     call_command("createcachetable")

@@ -4,7 +4,8 @@ rendering (WeasyPrint) apart, with the number of queries. Goal: the whole PDF un
 
 Run: .venv/bin/python bench/reports.py [N] [--quick] [--json PATH]   (or `make bench-reports`).
 PostgreSQL: the server of DATABASE_URL (default the local mrejesho role), in a database of its
-own, mrejesho_reportperf (or REPORTS_DATABASE). The floor, measured in the same run: reading
+own, mrejesho_reportperf (or REPORTS_DATABASE; mrejesho_reportperf_<N> at another size). The
+floor, measured in the same run: reading
 every case the report covers, whole, with its timing, once with one COPY ... TO STDOUT, the
 least any report of them must do; the figure is generate_report's time as a multiple of it.
 The cases are bulk-generated once (bulk_create, outside the workflow and the audit history:
@@ -28,8 +29,25 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
 from bench import contract
 
+DEFAULT_COUNT = 100_000
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "count", nargs="?", type=int, help=f"cases in the report ({DEFAULT_COUNT:,})"
+    )
+    parser.add_argument("--quick", action="store_true", help="1,000 cases")
+    parser.add_argument("--json", help="write the bench row contract's rows to this file")
+    args = parser.parse_args()
+    args.count = args.count or (1_000 if args.quick else DEFAULT_COUNT)
+    return args
+
+
+ARGS = arguments()  # before Django's setup: the size picks the database
+stem = os.environ.get("REPORTS_DATABASE", "mrejesho_reportperf")
 os.environ["DATABASE_URL"] = contract.database_url(
-    os.environ.get("REPORTS_DATABASE", "mrejesho_reportperf")
+    contract.sized_database(stem, ARGS.count, DEFAULT_COUNT)
 )
 contract.ensure_database(os.environ["DATABASE_URL"])
 
@@ -261,9 +279,4 @@ def main(count: int = 100_000, json_path: str | None = None) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("count", nargs="?", type=int, help="cases in the report (100,000)")
-    parser.add_argument("--quick", action="store_true", help="1,000 cases")
-    parser.add_argument("--json", help="write the bench row contract's rows to this file")
-    args = parser.parse_args()
-    main(args.count or (1_000 if args.quick else 100_000), args.json)
+    main(ARGS.count, ARGS.json)

@@ -5,7 +5,8 @@ Run:  .venv/bin/python bench/search.py [--es-size 1000000] [--db-size 100000]
 
 Needs PostgreSQL (DATABASE_URL names the server, default the local mrejesho role; the
 outcomes are kept between runs in mrejesho_searchbench for Elasticsearch and
-mrejesho_searchbench_pg for the database engine, SEARCH_DATABASE changes the stem) and an
+mrejesho_searchbench_pg for the database engine, SEARCH_DATABASE changes the stem; at other
+sizes than the issue's, <stem>_<size>, so a --quick run leaves the full run's data alone) and an
 Elasticsearch for the 1M load (BENCH_ELASTICSEARCH_URL, default http://127.0.0.1:9252: `make
 bench` starts its own; by hand `ES_PORT=9252 ES_HEAP=2g scripts/elasticsearch start`, not the
 shared development one). The public page cache is off (PUBLIC_PAGE_CACHE_SECONDS=0): the page
@@ -69,6 +70,7 @@ sys.path.insert(0, str(ROOT))
 # run trims the other's rows (DATABASE_URL names the server; SEARCH_DATABASE the stem).
 DATABASE_STEM = os.environ.get("SEARCH_DATABASE", "mrejesho_searchbench")
 DATABASES = {"database": DATABASE_STEM + "_pg", "elasticsearch": DATABASE_STEM}
+DEFAULT_SIZES = {"database": 100_000, "elasticsearch": 1_000_000}  # the issue's
 DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9252"
 INDEX_PREFIX = "searchbench"
 GOAL = 1.5  # page p50 at most this many times the raw engine's
@@ -650,12 +652,13 @@ def log(message: str) -> None:
 
 
 def run_child(engine_name: str, size: int, args) -> dict:
-    from bench.contract import database_url, ensure_database
+    from bench.contract import database_url, ensure_database, sized_database
 
     env = dict(os.environ, **PRODUCTION_ENV)
-    env["DATABASE_URL"] = database_url(DATABASES[engine_name])
+    name = sized_database(DATABASES[engine_name], size, DEFAULT_SIZES[engine_name])
+    env["DATABASE_URL"] = database_url(name)
     if ensure_database(env["DATABASE_URL"]):
-        log(f"{engine_name}: created the database {DATABASES[engine_name]}")
+        log(f"{engine_name}: created the database {name}")
     env["ELASTICSEARCH_INDEX_PREFIX"] = INDEX_PREFIX
     env["TASKS_BACKEND"] = "immediate"
     if engine_name == "elasticsearch":
@@ -798,8 +801,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", help="write the bench row contract's rows to this file")
     parser.add_argument("--size", type=int, help="both engines at this size (e.g. 10000)")
-    parser.add_argument("--es-size", type=int, default=1_000_000)
-    parser.add_argument("--db-size", type=int, default=100_000)
+    parser.add_argument("--es-size", type=int, default=DEFAULT_SIZES["elasticsearch"])
+    parser.add_argument("--db-size", type=int, default=DEFAULT_SIZES["database"])
+    parser.add_argument(
+        "--quick", action="store_true", help="10,000 outcomes, 60 requests, 20 s per search"
+    )
     parser.add_argument("--engines", default="database,elasticsearch")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per search")
     parser.add_argument("--concurrency", type=int, default=2)
@@ -821,6 +827,8 @@ def main() -> None:
     parser.add_argument("--phase-output", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.es_url = args.es_url or DEFAULT_ELASTICSEARCH
+    if args.quick:
+        args.size, args.requests, args.budget = args.size or 10_000, 60, 20
 
     if args.profile:
         profile(args)
