@@ -84,24 +84,47 @@ def ensure_database(url: str) -> bool:
         ) from error
 
 
-def profile(call, limit: int = 12) -> str:
-    """cProfile of `call()`: its most expensive functions, cumulative, on one line for a note."""
+def profile(call, limit: int = 6) -> str:
+    """cProfile of `call()` on one line for a note: the whole, our own functions by cumulative
+    time (leaving out the wrappers around nearly all of it: middleware), and the functions
+    of any code with the most time of their own (the database driver's waits, templates...)."""
     import cProfile
-    import io
     import pstats
 
+    root = str(Path(__file__).resolve().parent.parent)
     profiler = cProfile.Profile()
     profiler.enable()
     call()
     profiler.disable()
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(limit)
-    found = []
-    for line in out.getvalue().splitlines():
-        fields = line.split(maxsplit=5)
-        if len(fields) == 6 and fields[0][0].isdigit() and ":" in fields[5]:
-            found.append(f"{fields[5]} {float(fields[3]) * 1000:.0f} ms")
-    return "; ".join(found)
+    entries = pstats.Stats(profiler).stats  # (file, line, name) -> (cc, nc, tottime, cumtime, _)
+    whole = max(cumtime for _cc, _nc, _tt, cumtime, _callers in entries.values())
+
+    def name(key):
+        path, line, function = key
+        if "site-packages/" in path:
+            path = path.split("site-packages/", 1)[1]
+        elif path.startswith(root + "/"):
+            path = path[len(root) + 1 :]
+        return f"{path}:{line}({function})"
+
+    ours = sorted(
+        (
+            (cumtime, key)
+            for key, (_cc, _nc, _tt, cumtime, _callers) in entries.items()
+            if key[0].startswith(root + "/") and "/.venv/" not in key[0] and cumtime < 0.75 * whole
+        ),
+        reverse=True,
+    )[:limit]
+    own = sorted(
+        ((tottime, key) for key, (_cc, _nc, tottime, _ct, _callers) in entries.items()),
+        reverse=True,
+    )[:limit]
+    return (
+        f"whole {whole * 1000:.0f} ms; our code, cumulative: "
+        + "; ".join(f"{name(key)} {seconds * 1000:.0f} ms" for seconds, key in ours)
+        + "; most time of their own: "
+        + "; ".join(f"{name(key)} {seconds * 1000:.0f} ms" for seconds, key in own)
+    )
 
 
 def sized_database(stem: str, size: int, default_size: int) -> str:

@@ -260,6 +260,20 @@ VIEWS = [
 ]
 
 
+def signed_in_with_second_factor(client: Client, user) -> None:
+    """Mark the session as having passed the second factor, as django_otp's login does, with
+    a device of the user's own: production asks the lead for it (STAFF_TWO_FACTOR_ROLES)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="bench-inbox", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
 GOAL_MS = 300  # issue 16: the inbox's p95 under 300 ms at 1,000,000 cases
 
 
@@ -301,6 +315,7 @@ def main() -> None:
         for user in users.order_by("username").reverse():  # officer, then lead
             client = Client(HTTP_HOST="127.0.0.1")
             client.force_login(user)
+            signed_in_with_second_factor(client, user)
             session = client.cookies[settings.SESSION_COOKIE_NAME].value
             cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
             floor = None

@@ -197,6 +197,7 @@ class Gunicorn:
             [
                 *(str(gunicorn), "config.wsgi", "--workers", "2"),
                 *("--bind", f"127.0.0.1:{self.port}", "--no-control-socket"),
+                *("--log-level", "warning"),
             ],
             cwd=ROOT,
             env=self.env,
