@@ -61,23 +61,30 @@ audit: $(INSTALLED)
 	$(BIN)/bandit -c pyproject.toml -r config feedback pages search scripts bench -q
 	$(BIN)/python scripts/audit
 
-# Every benchmark under bench/ (timings as ratios or parts measured in the same run).
-bench: bench-search bench-reports bench-inbox bench-load
+# Every benchmark under bench/ in one run and ONE table, each figure a ratio to a floor measured
+# in the same run, with its goal and met / NOT met (bench/run.py; bench/README.md says what each
+# measures). Needs PostgreSQL (DATABASE_URL, default the local mrejesho role as .ci/run makes
+# it); starts its own Elasticsearch on 127.0.0.1:9252 (kept outside the clone) and stops it.
+# Writes bench/results/bench-<time>.json and bench/results/latest.md. Exits 1 if a benchmark
+# did not run. Try `make bench BENCH_ARGS="--quick"` (minutes) or `--only search,inbox` first.
+bench: $(INSTALLED)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # The search benchmark (bench/search.py): ratios against floors measured in the same run.
 # Default sizes are the issue's (1,000,000 on Elasticsearch, 100,000 on PostgreSQL); try
 # `make bench-search BENCH_ARGS="--size 10000"` first. Needs PostgreSQL and its own
-# Elasticsearch.
+# Elasticsearch (BENCH_ELASTICSEARCH_URL, default 127.0.0.1:9252; `make bench` starts one).
 bench-search: $(INSTALLED)
 	$(BIN)/python bench/search.py $(BENCH_ARGS)
 
-# The accountability report for an institution-year of 100,000 cases (needs a PostgreSQL
-# DATABASE_URL; the cases are generated once and kept).
+# The accountability report for an institution-year of 100,000 cases (PostgreSQL: the server
+# of DATABASE_URL; the cases are generated once and kept in mrejesho_reportperf).
 bench-reports: $(INSTALLED)
-	$(BIN)/python bench/reports.py
+	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 
-# The inbox with 1,000,000 cases (needs a PostgreSQL DATABASE_URL; the cases are generated
-# once and kept): p50/p95 of the officer's and the lead's listings against a trivial admin view.
+# The inbox with 1,000,000 cases (PostgreSQL: the server of DATABASE_URL; the cases are
+# generated once and kept in mrejesho_inbox): p50/p95 of the officer's and the lead's listings
+# through gunicorn against a trivial admin view.
 bench-inbox: $(INSTALLED)
 	$(BIN)/python bench/inbox.py $(BENCH_ARGS)
 

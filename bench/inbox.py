@@ -3,13 +3,19 @@ listing (default view, overdue filter, search by words, a deep page), p50 and p9
 with its query count, beside a floor measured in the same run (a trivial admin listing through
 the same stack). Goal: p95 under 300 ms.
 
-Run: DATABASE_URL=postgres://... .venv/bin/python bench/inbox.py [N] [--requests R]   (or
-`make bench-inbox`). The cases are generated once with one INSERT ... SELECT generate_series
-(no workflow, no history: the inbox reads only case rows, their events and directives) and
-kept for later runs, like bench/reports.py's. Half of them sit in the subtree of one big
-institution (the demo water utility, where the demo officer and lead work), the rest are
-spread over the other institutions of the demo tree. Requests go through Django's test
-client in-process (middleware, session, Wagtail's admin, templates), DEBUG off.
+Run: .venv/bin/python bench/inbox.py [N] [--requests R] [--quick] [--json PATH]   (or `make
+bench-inbox`). PostgreSQL: the server of DATABASE_URL (default the local mrejesho role), in a
+database of its own, mrejesho_inbox (or INBOX_DATABASE; mrejesho_inbox_<N> at another size, so
+a --quick run leaves the full run's data alone). The cases are generated once with one
+INSERT ... SELECT generate_series (no workflow, no history: the inbox reads only case rows,
+their events and directives) and kept for later runs, like bench/reports.py's. Half of them
+sit in the subtree of one big institution (the demo water utility, where the demo officer and
+lead work), the rest are spread over the other institutions of the demo tree.
+
+Requests go through gunicorn on 127.0.0.1 (2 sync workers, production settings with plain
+static storage, bench/load_settings.py), each user signed in with a session cookie of their
+own; one request per view is also served in-process to count its queries. The floor is a
+trivial admin listing (the charter terms, a handful of rows) through the same stack, per user.
 """
 
 import argparse
@@ -17,13 +23,42 @@ import os
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-os.environ.setdefault("DJANGO_DEBUG", "false")
 
-import django
+from bench import contract  # noqa: E402
+from bench.search import PRODUCTION_ENV, Gunicorn  # noqa: E402
+
+# Production's settings with plain static storage (no collectstatic: the admin's CSS is not
+# what is timed), the same for gunicorn and for this process, whose sessions gunicorn reads.
+ENV = {**PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "bench.load_settings"}
+os.environ.update(ENV)
+DEFAULT_COUNT = 1_000_000
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("count", nargs="?", type=int, help=f"cases ({DEFAULT_COUNT:,})")
+    parser.add_argument("--requests", type=int, help="timed requests per view (30)")
+    parser.add_argument("--quick", action="store_true", help="10,000 cases, 10 requests a view")
+    parser.add_argument("--json", help="write the bench row contract's rows to this file")
+    args = parser.parse_args()
+    args.count = args.count or (10_000 if args.quick else DEFAULT_COUNT)
+    args.requests = args.requests or (10 if args.quick else 30)
+    return args
+
+
+ARGS = arguments()  # before Django's setup: the size picks the database
+stem = os.environ.get("INBOX_DATABASE", "mrejesho_inbox")
+os.environ["DATABASE_URL"] = contract.database_url(
+    contract.sized_database(stem, ARGS.count, DEFAULT_COUNT)
+)
+contract.ensure_database(os.environ["DATABASE_URL"])
+
+import django  # noqa: E402
 
 django.setup()
 
@@ -31,7 +66,6 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
 
 from feedback import demo, workflow  # noqa: E402
 from feedback.models import Case, Institution  # noqa: E402
@@ -181,10 +215,9 @@ def check_sample() -> None:
         sys.exit(f"generated next_due differs from workflow.next_due: {wrong[:5]}")
 
 
-def timed_requests(client: Client, path: str, requests: int) -> tuple[list[float], int]:
-    """Milliseconds per request (after two warm-up requests) and the queries of one."""
-    for _ in range(2):
-        assert client.get(path).status_code == 200, path  # nosec B101  # a benchmark's own sanity check, never run under -O
+def query_count(client: Client, path: str) -> int:
+    """The queries of one request of `path`, served in-process (after a warm-up)."""
+    assert client.get(path).status_code == 200, path  # nosec B101  # a benchmark's own sanity check, never run under -O
     queries = 0
 
     def counter(execute, sql, params, many, context):
@@ -192,18 +225,23 @@ def timed_requests(client: Client, path: str, requests: int) -> tuple[list[float
         queries += 1
         return execute(sql, params, many, context)
 
+    with connection.execute_wrapper(counter):
+        client.get(path)
+    return queries
+
+
+def timed_requests(http, url: str, cookie: str, requests: int) -> list[float]:
+    """Milliseconds per request through gunicorn, after two warm-up requests."""
     timings = []
-    for attempt in range(requests):
-        if attempt == 0:
-            with connection.execute_wrapper(counter):
-                start = time.perf_counter()
-                response = client.get(path)
-        else:
-            start = time.perf_counter()
-            response = client.get(path)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)  # nosec B101  # a benchmark's own sanity check, never run under -O
-    return timings, queries
+    for attempt in range(requests + 2):
+        start = time.perf_counter()
+        answer = http.request("GET", url, headers={"Cookie": cookie}, redirect=False, timeout=120)
+        elapsed = (time.perf_counter() - start) * 1000
+        if answer.status != 200:
+            raise SystemExit(f"{url} answered {answer.status} (signed out?)")
+        if attempt >= 2:
+            timings.append(elapsed)
+    return timings
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -222,13 +260,30 @@ VIEWS = [
 ]
 
 
+def signed_in_with_second_factor(client: Client, user) -> None:
+    """Mark the session as having passed the second factor, as django_otp's login does, with
+    a device of the user's own: production asks the lead for it (STAFF_TWO_FACTOR_ROLES)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="bench-inbox", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+GOAL_MS = 300  # issue 16: the inbox's p95 under 300 ms at 1,000,000 cases
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("count", nargs="?", type=int, default=1_000_000)
-    parser.add_argument("--requests", type=int, default=30)
-    args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database: the goal is PostgreSQL's.")
+    import urllib3
+    from django.conf import settings
+
+    args = ARGS
+    count, requests = args.count, args.requests
+    started = contract.now()
     call_command("migrate", verbosity=0)
     call_command("createcachetable")
     demo.seed_institutions()
@@ -236,30 +291,71 @@ def main() -> None:
     demo.seed_users()
     users = get_user_model().objects.filter(username__in=["officer", "lead"])
     big = users.get(username="officer").staff_profile.institution
-    generate(args.count, big)
+    generate(count, big)
     mark_disputed()
     check_sample()
     in_big = Case.objects.filter(institution__path__startswith=big.path)
+    sizes = {
+        "cases": Case.objects.count(),
+        "under the officer's institution": in_big.count(),
+        "open there": in_big.open().count(),
+        "requests per view": requests,
+    }
+    in_big_count = sizes["under the officer's institution"]
     print(
-        f"database: postgresql; {Case.objects.count()} cases, {in_big.count()} in "
-        f"{big.short_code} {big.name} and below ({in_big.open().count()} open); "
-        f"{args.requests} requests per view, test client, DEBUG off"
+        f"database: postgresql; {sizes['cases']} cases, {in_big_count} "
+        f"in {big.short_code} {big.name} and below ({sizes['open there']} open); "
+        f"{requests} requests per view, gunicorn (2 workers, production settings)"
     )
     print(f"{'user':8} {'view':28} {'p50 ms':>8} {'p95 ms':>8} {'p95/floor':>9} {'queries':>7}")
-    with override_settings(ALLOWED_HOSTS=["*"], DEBUG=False):
+    rows, notes = [], []
+    http = urllib3.PoolManager()
+    connection.close()  # gunicorn's workers open their own
+    with Gunicorn(dict(os.environ)) as server:
         for user in users.order_by("username").reverse():  # officer, then lead
-            client = Client()
+            client = Client(HTTP_HOST="127.0.0.1")
             client.force_login(user)
-            floor_p95 = None
+            signed_in_with_second_factor(client, user)
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            cookie = f"{settings.SESSION_COOKIE_NAME}={session}"
+            floor = None
             for label, path in VIEWS:
-                timings, queries = timed_requests(client, path, args.requests)
+                timings = timed_requests(http, server.base + path, cookie, requests)
+                queries = query_count(client, path)
                 p50, p95 = statistics.median(timings), percentile(timings, 0.95)
-                floor_p95 = floor_p95 or p95
+                floor = floor or (p50, p95)
                 print(
                     f"{user.username:8} {label:28} {p50:8.1f} {p95:8.1f} "
-                    f"{p95 / floor_p95:8.1f}x {queries:7d}",
+                    f"{p95 / floor[1]:8.1f}x {queries:7d}",
                     flush=True,
                 )
+                if label.startswith("floor"):
+                    continue
+                met = p95 < GOAL_MS
+                rows.append(
+                    contract.row(
+                        f"{user.username}: {label}, {count:,} cases",
+                        p95 / floor[1],
+                        "x floor p95",
+                        f"p95 < {GOAL_MS} ms",
+                        met,
+                        f"p95 {p95:.0f} ms, p50 {p50:.0f} ms; floor (charter terms listing) "
+                        f"p95 {floor[1]:.0f} ms; {queries} queries",
+                    )
+                )
+                if not met:
+                    notes.append(
+                        f"inbox, {user.username}, {label}: p95 {p95:.0f} ms, "
+                        f"{p95 / floor[1]:.1f}x the floor (whose own p95 is {floor[1]:.0f} ms: "
+                        "on a loaded machine the floor alone can exceed the goal). cProfile of "
+                        f"one request, cumulative: {contract.profile(partial(client.get, path))}"
+                    )
+    notes.append(
+        "inbox: the goal (issue 16) is absolute, p95 under 300 ms; the figure is the ratio to "
+        "the floor measured in the same run, which tells the view's cost from the machine's."
+    )
+    if args.json:
+        contract.write(args.json, "inbox", started, sizes, rows, notes)
 
 
 if __name__ == "__main__":

@@ -421,7 +421,13 @@ def main() -> int:
         "bench/load_settings.py, no collectstatic (CI)",
     )
     parser.add_argument("--no-results-file", action="store_true")
+    parser.add_argument("--json", help="write the bench row contract's rows (bench/run.py)")
+    parser.add_argument(
+        "--quick", action="store_true", help="300 submissions, 5 s of floor, plain static"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.submissions, args.floor_seconds, args.static = 300, 5, "plain"
 
     run = datetime.now(UTC).strftime("%Y%m%d%H%M%S") + "-" + uuid.uuid4().hex[:6]
     env = dict(os.environ, **PRODUCTION_ENV, **RAISED_LIMITS)
@@ -535,6 +541,32 @@ def main() -> int:
         out.write_text(json.dumps(result, indent=2, default=str) + "\n")
         print(f"written to {out.relative_to(ROOT)}")
     passed = all(ok for _what, ok, _detail in checks)
+    if args.json:
+        from bench import contract
+
+        failed = [what for what, ok, _detail in checks if not ok]
+        rows = [
+            contract.row(
+                f"{load['sent']:,} submissions from {args.clients} clients, nothing lost",
+                None,
+                "",
+                "every check passes",
+                passed,
+                f"{len(checks) - len(failed)} of {len(checks)} checks passed"
+                + (f"; failed: {'; '.join(failed)}" if failed else ""),
+            ),
+            contract.row(
+                "requests/s under the mixed load",
+                result["load"]["rps"] / result["floor"]["rps"],
+                "x floor req/s",
+                detail=f"{result['load']['rps']:.1f} req/s ({result['submissions_per_s']:.1f} "
+                f"submissions/s) vs /healthz alone {result['floor']['rps']:.1f} req/s",
+            ),
+        ]
+        notes = [f"load: {what}: {detail}" for what, ok, detail in checks if not ok]
+        sizes = {"submissions": args.submissions, "sent": load["sent"], "clients": args.clients}
+        started = datetime.strptime(run[:14], "%Y%m%d%H%M%S").replace(tzinfo=UTC).isoformat()
+        contract.write(args.json, "load", started, sizes, rows, notes)
     if passed:
         shutil.rmtree(workdir, ignore_errors=True)
     else:

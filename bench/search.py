@@ -3,10 +3,15 @@
 Run:  .venv/bin/python bench/search.py [--es-size 1000000] [--db-size 100000]
       make bench BENCH_ARGS="--size 10000"   (no BENCH_ARGS: the issue's sizes)
 
-Needs PostgreSQL (DATABASE_URL, default postgres://mrejesho:mrejesho@127.0.0.1:5432/
-mrejesho_searchbench) and an Elasticsearch for the 1M load (BENCH_ELASTICSEARCH_URL, default
-http://127.0.0.1:9251: start your own with `ES_PORT=9251 ES_HEAP=2g scripts/elasticsearch
-start`, not the shared development one). In ONE run it measures:
+Needs PostgreSQL (DATABASE_URL names the server, default the local mrejesho role; the
+outcomes are kept between runs in mrejesho_searchbench for Elasticsearch and
+mrejesho_searchbench_pg for the database engine, SEARCH_DATABASE changes the stem; at other
+sizes than the issue's, <stem>_<size>, so a --quick run leaves the full run's data alone) and an
+Elasticsearch for the 1M load (BENCH_ELASTICSEARCH_URL, default http://127.0.0.1:9252: `make
+bench` starts its own; by hand `ES_PORT=9252 ES_HEAP=2g scripts/elasticsearch start`, not the
+shared development one). The public page cache is off (PUBLIC_PAGE_CACHE_SECONDS=0): the page
+is measured, not the cache. `--json PATH` writes the rows of the bench row contract
+(bench/contract.py) for bench/run.py. In ONE run it measures:
 
 1. Database engine at --db-size published outcomes: the index rebuild (rate only: it has no
    separate floor), then the search page against the raw SQL the engine sends.
@@ -61,8 +66,12 @@ ROOT = BENCH.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATABASE = "postgres://mrejesho:mrejesho@127.0.0.1:5432/mrejesho_searchbench"
-DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9251"
+# The databases that keep the generated outcomes between runs, one per engine so that neither
+# run trims the other's rows (DATABASE_URL names the server; SEARCH_DATABASE the stem).
+DATABASE_STEM = os.environ.get("SEARCH_DATABASE", "mrejesho_searchbench")
+DATABASES = {"database": DATABASE_STEM + "_pg", "elasticsearch": DATABASE_STEM}
+DEFAULT_SIZES = {"database": 100_000, "elasticsearch": 1_000_000}  # the issue's
+DEFAULT_ELASTICSEARCH = "http://127.0.0.1:9252"
 INDEX_PREFIX = "searchbench"
 GOAL = 1.5  # page p50 at most this many times the raw engine's
 RAW_BULK_DOCS = 500  # documents per raw _bulk request: the engine's own chunk (BULK_CHUNK)
@@ -72,11 +81,18 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
     "SECRET_KEY": "bench-" + "k3y" * 20,
     "AUDIT_CHAIN_KEY": "bench-audit-" + "c4a1n" * 8,
+    # Contact details are encrypted at rest: production refuses to start without its own keys
+    # (made up for the benchmark's generated contacts, which are never real).
+    "CONTACT_ENCRYPTION_KEYS": "khl6JfBzmg9GgpEpFCLET3x7nr9PgA1ZGMBxpp2XwW0=",
+    "CONTACT_DIGEST_KEY": "searchbench-digest-" + "d1g" * 12,
     "ALLOW_CONSOLE_MESSAGES": "1",  # nothing is sent: the benchmark only searches
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on 127.0.0.1, no proxy in front
     "DATABASE_CONN_MAX_AGE": "60",  # persistent connections, as production runs
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "LOG_LEVEL": "WARNING",
+    # The public page cache off: identical searches repeated would be cache hits, and the
+    # ratio against the engine would measure the cache, not the page.
+    "PUBLIC_PAGE_CACHE_SECONDS": "0",
 }
 
 
@@ -181,6 +197,7 @@ class Gunicorn:
             [
                 *(str(gunicorn), "config.wsgi", "--workers", "2"),
                 *("--bind", f"127.0.0.1:{self.port}", "--no-control-socket"),
+                *("--log-level", "warning"),
             ],
             cwd=ROOT,
             env=self.env,
@@ -636,8 +653,13 @@ def log(message: str) -> None:
 
 
 def run_child(engine_name: str, size: int, args) -> dict:
+    from bench.contract import database_url, ensure_database, sized_database
+
     env = dict(os.environ, **PRODUCTION_ENV)
-    env.setdefault("DATABASE_URL", DEFAULT_DATABASE)
+    name = sized_database(DATABASES[engine_name], size, DEFAULT_SIZES[engine_name])
+    env["DATABASE_URL"] = database_url(name)
+    if ensure_database(env["DATABASE_URL"]):
+        log(f"{engine_name}: created the database {name}")
     env["ELASTICSEARCH_INDEX_PREFIX"] = INDEX_PREFIX
     env["TASKS_BACKEND"] = "immediate"
     if engine_name == "elasticsearch":
@@ -715,11 +737,76 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def rows(results: dict) -> tuple[list[dict], list[str]]:
+    """The bench row contract's rows and notes from the results of a run."""
+    from bench.contract import row
+
+    found, notes = [], []
+    parts = ["whole page", *(label for label, _module, _path in PARTS)]
+    for engine_name, result in results.items():
+        if engine_name.startswith("_"):
+            continue
+        size = f"{result['outcomes']:,} outcomes"
+        if "raw_bulk" in result:
+            ours, raw = result["rebuild"], result["raw_bulk"]
+            found.append(
+                row(
+                    f"{engine_name}: bulk indexing rate, {size}",
+                    ours["docs_per_s"] / raw["docs_per_s"],
+                    "x _bulk docs/s",
+                    detail=f"rebuild {ours['docs_per_s']:,.0f} docs/s vs raw _bulk "
+                    f"{raw['docs_per_s']:,.0f} docs/s (building documents alone "
+                    f"{result['build_only']['docs_per_s']:,.0f} docs/s)",
+                )
+            )
+        elif "rebuild" in result:
+            notes.append(
+                f"search, {engine_name} engine: rebuild {result['rebuild']['docs_per_s']:,.0f} "
+                f"docs/s at {size} (no separate floor for the database engine's index)"
+            )
+        floor = result["searches"].get("framework floor: /healthz")
+        for name, figures in result["searches"].items():
+            if "raw_p50_ms" not in figures:
+                continue
+            met = figures["p50_ratio"] <= GOAL
+            found.append(
+                row(
+                    f"{engine_name}: search page p50, {name}, {size}",
+                    figures["p50_ratio"],
+                    "x engine p50",
+                    f"<= {GOAL}",
+                    met,
+                    f"page {figures['page_p50_ms']:.0f} ms vs {figures['floor']} "
+                    f"{figures['raw_p50_ms']:.0f} ms (p95 {figures['p95_ratio']:.2f}x)",
+                )
+            )
+            if not met:
+                spent = figures.get("parts_ms", {})
+                notes.append(
+                    f"search, {engine_name}, {name}: page p50 {figures['p50_ratio']:.2f}x the "
+                    "engine's. Where the page's time goes (in-process median ms, parts "
+                    "inclusive): "
+                    + ", ".join(f"{p} {spent[p]:.1f}" for p in parts if p in spent)
+                    + (f"; /healthz alone {floor['page_p50_ms']:.1f} ms" if floor else "")
+                    + ". What is not the engine is ours to cut: `bench/search.py --profile` "
+                    "names the functions."
+                )
+    notes.append(
+        "search: measured with the public page cache off (PUBLIC_PAGE_CACHE_SECONDS=0); "
+        "repeated identical searches would otherwise be cache hits and flatter the ratio."
+    )
+    return found, notes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", help="write the bench row contract's rows to this file")
     parser.add_argument("--size", type=int, help="both engines at this size (e.g. 10000)")
-    parser.add_argument("--es-size", type=int, default=1_000_000)
-    parser.add_argument("--db-size", type=int, default=100_000)
+    parser.add_argument("--es-size", type=int, default=DEFAULT_SIZES["elasticsearch"])
+    parser.add_argument("--db-size", type=int, default=DEFAULT_SIZES["database"])
+    parser.add_argument(
+        "--quick", action="store_true", help="10,000 outcomes, 60 requests, 20 s per search"
+    )
     parser.add_argument("--engines", default="database,elasticsearch")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per search")
     parser.add_argument("--concurrency", type=int, default=2)
@@ -741,6 +828,8 @@ def main() -> None:
     parser.add_argument("--phase-output", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.es_url = args.es_url or DEFAULT_ELASTICSEARCH
+    if args.quick:
+        args.size, args.requests, args.budget = args.size or 10_000, 60, 20
 
     if args.profile:
         profile(args)
@@ -774,6 +863,11 @@ def main() -> None:
     results["_run"]["table"] = text.splitlines()
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"written to {out.relative_to(ROOT)}")
+    if args.json:
+        from bench.contract import write
+
+        found, notes = rows(results)
+        write(args.json, "search", results["_run"]["started"], sizes, found, notes)
 
 
 if __name__ == "__main__":
