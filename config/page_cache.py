@@ -36,7 +36,12 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
-from django.utils.cache import has_vary_header, learn_cache_key, patch_cache_control
+from django.utils.cache import (
+    has_vary_header,
+    learn_cache_key,
+    patch_cache_control,
+    patch_response_headers,
+)
 
 PAGE_CACHE_ALIAS = "pages"
 # Set on a response by public_page / PublicPageMixin: how long the server may keep it.
@@ -148,6 +153,9 @@ class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
                 patch_cache_control(response, private=True)
             return response
         if timeout > 0 and self._should_update_cache(request, response):
+            # As Django's: Expires at the server's timeout (FetchFromCacheMiddleware derives Age
+            # from it: 0 while the page is current), max-age stays the shorter public one.
+            patch_response_headers(response, timeout)
             key = learn_cache_key(request, response, timeout, self.key_prefix, cache=self.cache)
             self.cache.set(key, response, timeout)
         return response
