@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
-from config.page_cache import clear_pages_on_commit
+from config.page_cache import clear_pages, clear_pages_on_commit
 from feedback.models import Case
 from feedback.tasks import enqueue_with_change
 from search.documents import documents_for_cases
@@ -57,6 +57,8 @@ def sync(queue=None) -> tuple[int, int]:
     while True:
         batch = list(queue.filter(pk__gt=last_pk).order_by("pk")[:BATCH])
         if not batch:
+            if done:  # search pages kept while the engine lagged behind the database
+                clear_pages()
             return done, failed
         last_pk = batch[-1].pk
         try:
