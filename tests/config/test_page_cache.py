@@ -19,6 +19,7 @@ from feedback import workflow
 from feedback.models import CharterTerm
 from pages.models import HomePage, ServicePage, StandardPage
 from search import indexing
+from search.models import PendingIndexUpdate
 from tests.conftest import require_service
 from tests.feedback.factories import actor, submit_case, user, water_service
 from tests.search.factories import publish_outcome
@@ -175,6 +176,19 @@ def test_a_withdrawn_outcome_is_gone_from_its_page_and_the_search(
         workflow.withdraw_outcome(outcome.case, by=actor("admin"), reason="Names a street.")
     assert client.get(page).status_code == 404
     assert reference not in client.get("/en/search/?q=meter").content.decode()
+
+
+def test_a_withdrawn_outcome_page_is_gone_even_while_the_search_engine_is_down(
+    client, page_cache, outcome, settings, django_capture_on_commit_callbacks
+):
+    """The index is told later (a task, retried); the page must not wait for it."""
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:9"  # nothing listens: the engine is down
+    page = f"/en/outcomes/{outcome.case.reference}/"
+    assert client.get(page).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw_outcome(outcome.case, by=actor("admin"), reason="Names a street.")
+    assert PendingIndexUpdate.objects.filter(case_id=outcome.case_id).exists()  # the push failed
+    assert client.get(page).status_code == 404
 
 
 def test_a_newly_published_outcome_is_found_at_once(
