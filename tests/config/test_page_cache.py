@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Page
 
-from config.page_cache import PAGE_CACHE_ALIAS, mark_public, shareable
+from config.page_cache import PAGE_CACHE_ALIAS, mark_public, mark_public_page, shareable
 from feedback import workflow
 from feedback.models import CharterTerm
 from pages.models import HomePage, ServicePage, StandardPage
@@ -388,6 +388,12 @@ def test_a_page_with_a_view_restriction_is_not_public(client, page_cache):
     response = client.get("/en/about/")
     assert "public" not in response.get("Cache-Control", "")
     assert kept() == 0
+    # The page itself never says public, whoever asks (a proxy in front sees no session).
+    marked = mark_public_page(page, RequestFactory().get("/en/about/"), HttpResponse("x"))
+    assert not marked.has_header("Cache-Control")
+    open_page = StandardPage.objects.get(locale__language_code="sw", slug="kuhusu")
+    marked = mark_public_page(open_page, RequestFactory().get("/sw/kuhusu/"), HttpResponse("x"))
+    assert "public" in marked["Cache-Control"]
 
 
 # --- Headers ------------------------------------------------------------------------------------
