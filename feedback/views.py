@@ -294,8 +294,9 @@ def track_case(request, page, reference):
     response = _render(
         request, page, "track_case.html", _case_context(case, verified, forms), status
     )
-    if verified:
-        response["Cache-Control"] = "no-store"  # the exchange and personal data are on it
+    # Verified, the exchange and personal data are on it; before, the case's status and the
+    # PIN form: one citizen's case either way, for no shared cache (issue 20).
+    response["Cache-Control"] = "no-store"
     return response
 
 

@@ -8,11 +8,12 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from config.page_cache import PublicPageMixin, mark_public_page
 from feedback import views as feedback_views
 from feedback.forms import ReferenceForm
 
 
-class HomePage(Page):
+class HomePage(PublicPageMixin, Page):
     """The root of one language's page tree."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -33,7 +34,7 @@ class HomePage(Page):
         return context
 
 
-class ServiceIndexPage(Page):
+class ServiceIndexPage(PublicPageMixin, Page):
     """Lists the service pages beneath it."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -56,7 +57,7 @@ class ServiceIndexPage(Page):
         return context
 
 
-class ServicePage(Page):
+class ServicePage(PublicPageMixin, Page):
     """Guidance about one public service, with its charter times and a way to give feedback."""
 
     service = models.ForeignKey(
@@ -101,7 +102,7 @@ def feedback_page_in(locale_id: int) -> "FeedbackPage | None":
     return FeedbackPage.objects.live().filter(locale_id=locale_id).first()
 
 
-class StandardPage(Page):
+class StandardPage(PublicPageMixin, Page):
     """A plain page of text: about, privacy, help."""
 
     intro = models.TextField(_("introduction"), blank=True)
@@ -138,11 +139,13 @@ class FeedbackPage(RoutablePageMixin, Page):
 
     @path("")
     def landing(self, request):
-        return self.render(
+        # The same for everyone (the shared page cache); the other routes are each citizen's.
+        response = self.render(
             request,
             context_overrides={"track_form": ReferenceForm()},
             template="feedback/landing.html",
         )
+        return mark_public_page(self, request, response)
 
     @path("new/")
     def new(self, request):

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 
+from config.page_cache import clear_pages, clear_pages_on_commit
 from feedback.models import Case
 from feedback.tasks import enqueue_with_change
 from search.documents import documents_for_cases
@@ -36,6 +37,8 @@ def outcome_changed(case_id: int) -> None:
         defaults={"reference": reference or "", "queued_at": timezone.now()},
     )
     enqueue_with_change(sync_outcome, case_id=case_id)
+    # The outcome, search and home pages kept in the page cache show it: cleared on commit.
+    clear_pages_on_commit()
 
 
 @task()
@@ -54,6 +57,8 @@ def sync(queue=None) -> tuple[int, int]:
     while True:
         batch = list(queue.filter(pk__gt=last_pk).order_by("pk")[:BATCH])
         if not batch:
+            if done:  # search pages kept while the engine lagged behind the database
+                clear_pages()
             return done, failed
         last_pk = batch[-1].pk
         try:

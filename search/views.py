@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from wagtail.models import Locale, Page
 
+from config.page_cache import public_page
 from feedback.models import PublicOutcome
 from search import display, facets, opendata
 from search.documents import OPEN_DATA_FIELDS, document_for, flatten, public_outcomes
@@ -53,6 +54,7 @@ def _guidance_pages(text: str):
     return list(Page.objects.live().public().filter(locale=locale).search(text)[:GUIDANCE_PAGES])
 
 
+@public_page  # kept per full URL (the query string too) until an outcome changes
 def search(request):
     language = _language()
     form = SearchForm(request.GET, language=language)
@@ -118,6 +120,7 @@ def _pages(params, last_page: int) -> list[dict]:
     ]
 
 
+@public_page
 def outcome(request, reference: str):
     """One published outcome. Anything not public (draft, withdrawn, confidential, without
     consent, unknown) is the same 404, so the answer tells nothing about such a case."""
@@ -173,6 +176,7 @@ def download_json(request):
     return _download(request, opendata.json_chunks, "application/json", "json")
 
 
+@public_page
 def open_data_fields(request):
     fields = [
         {"name": name, "type": kind, "meaning": meaning} for name, kind, meaning in OPEN_DATA_FIELDS

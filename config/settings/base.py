@@ -83,6 +83,16 @@ MIDDLEWARE = [
     # Moved up from below (issue 19): so the early answers (413, 400, 503) carry it too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Issue 20, the public page cache (config/page_cache.py). ETags outside the cache, so an
+    # answer from the cache gets its 304 too (and the same ETag: the kept bytes are the same).
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Outside the compression: pages are kept compressed, keyed by Accept-Encoding.
+    "config.page_cache.UpdatePageCacheMiddleware",
+    # zstd, Brotli or gzip, as the client accepts (django-compression-middleware). Not Django's
+    # GZipMiddleware: gzip only. Its random padding against BREACH is not needed here: the
+    # only secrets in pages are CSRF tokens, which Django masks afresh in every answer, and the
+    # PIN and a citizen's case, whose pages are marked no-store and left uncompressed.
+    "config.page_cache.PageCompressionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Answers CORS preflights before anything else; adds nothing unless CORS_ALLOWED_ORIGINS.
     "corsheaders.middleware.CorsMiddleware",
@@ -92,6 +102,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # After LocaleMiddleware so its 400 page speaks the visitor's language.
     "config.middleware.UnreadableInputMiddleware",
+    # After LocaleMiddleware (the key holds the language), before the session, CSRF and the
+    # user are touched: a page from the cache costs its two cache lookups and nothing else.
+    "config.page_cache.FetchPageCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff sign-in: request.user.is_verified(), then the admin asks for the second factor.
@@ -178,7 +191,45 @@ def cache_from_url(url: str) -> dict:
     return {"BACKEND": backend, "LOCATION": location}
 
 
+def page_cache_from(default: dict, page_cache_url: str) -> dict:
+    """The CACHES entry of the public page cache (config.page_cache): PAGE_CACHE_URL, or the
+    default cache's store beside it. Clearing it must never wipe the throttles' counters, and
+    Redis's and Memcached's clear() empty the whole database or server: so a table of its own
+    on the database cache, the next database number on Redis (redis://host:6379/0 gives /1),
+    and Memcached needs its own PAGE_CACHE_URL (a second server)."""
+    if page_cache_url:
+        return cache_from_url(page_cache_url)
+    backend = default["BACKEND"]
+    if backend.endswith("DatabaseCache"):
+        return {**default, "LOCATION": f"{default['LOCATION']}_pages"}
+    if backend.endswith("RedisCache"):
+        server, _slash, number = default["LOCATION"].rpartition("/")
+        if not number.isdigit():
+            server, number = default["LOCATION"].rstrip("/"), "0"
+        return {**default, "LOCATION": f"{server}/{int(number) + 1}"}
+    if backend.endswith("LocMemCache"):
+        return {**default, "LOCATION": "pages"}
+    if backend.endswith("DummyCache"):
+        return default
+    raise ImproperlyConfigured(
+        "PAGE_CACHE_URL: give the page cache a Memcached server of its own (clearing the pages "
+        "flushes the whole server, the abuse limits' counters with it)."
+    )
+
+
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+# Issue 20: public pages kept between publications (config/page_cache.py). `manage.py
+# createcachetable` creates the table of every database cache, this one's too.
+CACHES["pages"] = page_cache_from(CACHES["default"], os.environ.get("PAGE_CACHE_URL", ""))
+# Seconds a public page is kept on the server between publications (it is cleared when an
+# editor publishes, an outcome or a service changes); 0 switches the page cache off entirely.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "86400"))
+# The performance pages and the audit chain heads change with every case action: kept this
+# long instead of being cleared on each action (never longer than PUBLIC_PAGE_CACHE_SECONDS).
+PERFORMANCE_PAGE_CACHE_SECONDS = int(os.environ.get("PERFORMANCE_PAGE_CACHE_SECONDS", "300"))
+# `Cache-Control: public, max-age=...` on those pages: how long a browser, CDN or reverse proxy
+# may reuse one without asking again (then it revalidates with the ETag and gets a 304).
+PUBLIC_PAGE_MAX_AGE = int(os.environ.get("PUBLIC_PAGE_MAX_AGE", "60"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

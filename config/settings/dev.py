@@ -17,3 +17,7 @@ CHANNELS_ARE_DEMO_VALUES = "USSD_CODE" not in os.environ and "SMS_SHORT_NUMBER" 
 # Staff sign-in: `make run`'s demo logins ask for no second factor unless the environment
 # names roles (STAFF_TWO_FACTOR_ROLES=auditor,lead,oversight,admin).
 STAFF_TWO_FACTOR_ROLES = env_list("STAFF_TWO_FACTOR_ROLES", "")
+
+# Issue 20: a developer changing a template sees the change at once: the public page cache is
+# off unless the environment turns it on (PUBLIC_PAGE_CACHE_SECONDS=86400).
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "0"))

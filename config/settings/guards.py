@@ -31,12 +31,26 @@ PER_PROCESS_CACHES = {
 
 
 def check_shared_cache(caches: dict) -> None:
-    """Raise ImproperlyConfigured when production's cache is not shared by every process."""
+    """Raise ImproperlyConfigured when production's caches are not shared by every process: the
+    throttles' ("default") and the public pages' ("pages": a page cleared on publication in one
+    worker must not live on in another), or when clearing the pages would wipe the throttles."""
     backend = caches.get("default", {}).get("BACKEND", "")
     if not backend or backend in PER_PROCESS_CACHES:
         raise ImproperlyConfigured(
             f"The cache must be shared by every process in production, not {backend or 'unset'}: "
             "unset CACHE_URL for the database cache, or give redis:// or memcached://."
+        )
+    pages = caches.get("pages", {})
+    if not pages.get("BACKEND") or pages["BACKEND"] in PER_PROCESS_CACHES:
+        raise ImproperlyConfigured(
+            "The page cache must be shared by every process in production, not "
+            f"{pages.get('BACKEND') or 'unset'}: unset PAGE_CACHE_URL, or give redis:// or "
+            "memcached://."
+        )
+    if (pages["BACKEND"], pages.get("LOCATION")) == (backend, caches["default"].get("LOCATION")):
+        raise ImproperlyConfigured(
+            "The page cache must not share the throttles' store: clearing the pages would wipe "
+            "the abuse limits' counters. Give PAGE_CACHE_URL another table, database or server."
         )
 
 

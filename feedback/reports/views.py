@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from config.page_cache import public_page
 from feedback.models import Institution
 from feedback.reports import periods
 from feedback.reports.charts import trend_chart
@@ -107,6 +108,9 @@ def _today():
     return timezone.localdate(timezone.now())
 
 
+# The figures change with every case action: kept PERFORMANCE_PAGE_CACHE_SECONDS, never cleared
+# per action (config.page_cache).
+@public_page(setting="PERFORMANCE_PAGE_CACHE_SECONDS")
 def index(request):
     """Every active institution, as the tree: each links to its page."""
     institutions = list(Institution.objects.filter(is_active=True).order_by("path"))
@@ -126,6 +130,7 @@ def by_id(request, pk: int):
     return redirect("performance:institution", code=institution.short_code, permanent=True)
 
 
+@public_page(setting="PERFORMANCE_PAGE_CACHE_SECONDS")
 def institution(request, code: str):
     institution = get_object_or_404(Institution, short_code=code)
     now = timezone.now()
@@ -163,6 +168,7 @@ def institution(request, code: str):
     return TemplateResponse(request, "reports/performance.html", context)
 
 
+@public_page(setting="PERFORMANCE_PAGE_CACHE_SECONDS")
 def ranking(request):
     today = _today()
     form = RankingForm(request.GET, today=today)

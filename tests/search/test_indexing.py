@@ -45,7 +45,7 @@ def test_a_change_is_queued_and_pushed_when_it_commits(django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         indexing.outcome_changed(outcome.case_id)
         assert PendingIndexUpdate.objects.filter(case_id=outcome.case_id).exists()
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the push, and clearing the page cache (config.page_cache)
     assert not PendingIndexUpdate.objects.exists()
     hits = DatabaseEngine().search(SearchParams(text="leak")).hits
     assert [hit.reference for hit in hits] == [outcome.case.reference]

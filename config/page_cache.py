@@ -1,0 +1,209 @@
+"""The public pages that are the same for every visitor, served from the shared page cache
+between publications, and compressed once before they are kept.
+
+Built on Django's own cache framework (FetchFromCacheMiddleware, learn_cache_key,
+patch_cache_control, ConditionalGetMiddleware), not on wagtail-cache: its 3.0.0 requires
+wagtail<8.0 and this site runs Wagtail 8. Nothing is kept unless its view opted in:
+- a view says its answer is the same for everyone with `public_page` (or a Wagtail page with
+  `PublicPageMixin`), which also tells a CDN or reverse proxy so (`Cache-Control: public,
+  max-age=PUBLIC_PAGE_MAX_AGE`);
+- `UpdatePageCacheMiddleware` keeps such an answer in CACHES["pages"] (its own table or
+  store, so clearing pages never wipes the abuse limits' counters in "default") only when it
+  is a 200, sets no cookie, does not vary on Cookie and answered an anonymous visitor with no
+  session; otherwise it turns `public` into `private`;
+- `FetchPageCacheMiddleware`, after LocaleMiddleware (Django's key holds the request's
+  language), answers from the cache before the view, the session or the user are touched;
+  a request with a session cookie (staff, a citizen proving a case) is never answered from
+  nor stored in the cache.
+Keys are Django's: the full URL with its query string, the language, and the headers the
+answer varies on (Accept-Encoding, since UpdatePageCacheMiddleware sits outside the
+compression and keeps the compressed bytes).
+
+Invalidation: the whole pages cache is cleared, once the transaction commits, when an editor
+publishes, unpublishes, moves or deletes a page, when an outcome is published, changed or
+withdrawn (search.indexing.outcome_changed), and when an institution, a service or a charter
+term is saved or deleted. The performance pages (and the audit chain heads) change with every
+case action: they are kept for PERFORMANCE_PAGE_CACHE_SECONDS only, never cleared per action.
+PUBLIC_PAGE_CACHE_SECONDS=0 switches the page cache off: no lookup, no store.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from compression_middleware.middleware import CompressionMiddleware
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.utils.cache import (
+    has_vary_header,
+    learn_cache_key,
+    patch_cache_control,
+    patch_response_headers,
+)
+
+PAGE_CACHE_ALIAS = "pages"
+# Set on a response by public_page / PublicPageMixin: how long the server may keep it.
+TIMEOUT_ATTRIBUTE = "public_page_seconds"
+NOT_SHAREABLE = ("private", "no-store", "no-cache")
+
+
+def page_cache_seconds(setting: str = "PUBLIC_PAGE_CACHE_SECONDS") -> int:
+    """Seconds to keep a page of this kind; 0 when the page cache is off."""
+    everything = settings.PUBLIC_PAGE_CACHE_SECONDS
+    if setting == "PUBLIC_PAGE_CACHE_SECONDS" or everything <= 0:
+        return max(everything, 0)
+    return max(min(getattr(settings, setting), everything), 0)
+
+
+def mark_public(response, setting: str = "PUBLIC_PAGE_CACHE_SECONDS"):
+    """Say that this answer is the same for every visitor: shared caches may keep it."""
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_PAGE_MAX_AGE)
+    setattr(response, TIMEOUT_ATTRIBUTE, page_cache_seconds(setting))
+    return response
+
+
+def public_page(view: Callable | None = None, *, setting: str = "PUBLIC_PAGE_CACHE_SECONDS"):
+    """Decorate a view whose answer is the same for every visitor (kept `setting` seconds)."""
+
+    def decorator(view_function):
+        @wraps(view_function)
+        def wrapper(request, *args, **kwargs):
+            return mark_public(view_function(request, *args, **kwargs), setting)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+def mark_public_page(page, request, response):
+    """mark_public for a Wagtail page's answer, unless it is a preview of a draft or the page
+    is restricted (a password, signed-in users, groups)."""
+    if getattr(request, "is_preview", False) or page.get_view_restrictions().exists():
+        return response
+    return mark_public(response)
+
+
+class PublicPageMixin:
+    """A Wagtail page that is the same for every visitor who may see it."""
+
+    def serve(self, request, *args, **kwargs):
+        return mark_public_page(self, request, super().serve(request, *args, **kwargs))
+
+
+def _anonymous(request) -> bool:
+    """No session (so no signed-in user) and not Wagtail's preview of a draft."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES and not getattr(
+        request, "is_dummy", False
+    )
+
+
+def shareable(request, response) -> bool:
+    """Whether this answer may be kept and served to every anonymous visitor."""
+    user = getattr(request, "user", None)
+    cache_control = response.get("Cache-Control", "").lower()
+    return (
+        request.method in ("GET", "HEAD")
+        and response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not has_vary_header(response, "Cookie")
+        and not has_vary_header(response, "*")
+        and not any(directive in cache_control for directive in NOT_SHAREABLE)
+        and _anonymous(request)
+        and not (user is not None and user.is_authenticated)
+    )
+
+
+class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
+    """Django's, on the pages cache, skipped for a session, a preview or a cache that is off."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.cache_alias = PAGE_CACHE_ALIAS
+        self.key_prefix = ""
+
+    def process_request(self, request):
+        if page_cache_seconds() <= 0 or not _anonymous(request):
+            request._cache_update_cache = False
+            return None
+        return super().process_request(request)
+
+
+class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
+    """Keeps the answers that views marked public (public_page), if shareable, for the time
+    they asked; a marked answer that is not shareable (a cookie, a session) says `private`.
+
+    Django's own process_response would take the timeout from max-age, which here is the
+    short time a browser or CDN may keep the page, not the server's time between publications.
+    """
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.cache_alias = PAGE_CACHE_ALIAS
+        self.key_prefix = ""
+
+    def process_response(self, request, response):
+        timeout = getattr(response, TIMEOUT_ATTRIBUTE, None)
+        if timeout is None:
+            return response
+        if not shareable(request, response):
+            if "public" in response.get("Cache-Control", ""):
+                patch_cache_control(response, private=True)
+            return response
+        if timeout > 0 and self._should_update_cache(request, response):
+            # As Django's: Expires at the server's timeout (FetchFromCacheMiddleware derives Age
+            # from it: 0 while the page is current), max-age stays the shorter public one.
+            patch_response_headers(response, timeout)
+            key = learn_cache_key(request, response, timeout, self.key_prefix, cache=self.cache)
+            self.cache.set(key, response, timeout)
+        return response
+
+
+class PageCompressionMiddleware(CompressionMiddleware):
+    """zstd, Brotli or gzip, as the client accepts (django-compression-middleware), except for
+    answers marked no-store: the pages that show a PIN or a citizen's case and contact.
+
+    BREACH needs a secret repeated in many answers beside text the attacker chooses. CSRF
+    tokens are masked afresh in every answer by Django, so forms may be compressed; the pages
+    with a PIN or personal data are not, which costs little (few, small, never cached).
+    """
+
+    def process_response(self, request, response):
+        if "no-store" in response.get("Cache-Control", "").lower():
+            return response
+        return super().process_response(request, response)
+
+
+def clear_pages() -> None:
+    """Forget every kept page (the pages cache only: the throttles' counters stay)."""
+    caches[PAGE_CACHE_ALIAS].clear()
+
+
+def clear_pages_on_commit(**_kwargs) -> None:
+    """Clear once the change is committed: before that, a request could keep the old page."""
+    transaction.on_commit(clear_pages)
+
+
+def connect_invalidation() -> None:
+    """Clear the pages when what they show changes (called from PagesConfig.ready)."""
+    from wagtail.models import Page
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    from feedback.models import CharterTerm, Institution, Service
+
+    for name, signal in [
+        ("published", page_published),
+        ("unpublished", page_unpublished),
+        ("moved", post_page_move),
+    ]:
+        signal.connect(clear_pages_on_commit, dispatch_uid=f"page_cache_page_{name}")
+    post_delete.connect(clear_pages_on_commit, sender=Page, dispatch_uid="page_cache_page_gone")
+    for model in (Institution, Service, CharterTerm):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                clear_pages_on_commit,
+                sender=model,
+                dispatch_uid=f"page_cache_{model.__name__}_{signal is post_save}",
+            )
