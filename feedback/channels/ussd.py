@@ -28,7 +28,11 @@ END_STATUS_MAX = UssdSession._meta.get_field("end_status").max_length
 
 
 def _plain(text: str, status: int = 200) -> HttpResponse:
-    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    """A screen for the gateway; it may show a PIN, so no cache keeps it and it is never
+    compressed (config.page_cache.PageCompressionMiddleware skips no-store: BREACH)."""
+    response = HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _end(message: str) -> HttpResponse:

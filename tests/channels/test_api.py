@@ -213,6 +213,16 @@ def test_a_submission_creates_a_case_of_the_client_with_its_pin(client, api_key)
     assert_no_contact(body)
 
 
+def test_the_answer_holding_the_pin_is_kept_by_no_cache_and_never_compressed(client, api_key):
+    # BREACH: an answer with a secret is not compressed (config.page_cache), though asked.
+    response = post_case(client, api_key, HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response.status_code == 201 and response.json()["pin"]
+    assert response["Cache-Control"] == "no-store"
+    assert not response.has_header("Content-Encoding")
+    replay = post_case(client, api_key, HTTP_ACCEPT_ENCODING="br", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert replay["Cache-Control"] == "no-store" and not replay.has_header("Content-Encoding")
+
+
 def test_a_submission_in_swahili(client, api_key):
     response = post_case(client, api_key, submission(service="", institution="121"), **sw())
     assert response.status_code == 201

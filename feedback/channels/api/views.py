@@ -274,8 +274,10 @@ class CaseSubmit(ApiView):
         case.tracking_url = notifications.tracking_url(case)
         answer = s.SubmittedCaseSerializer(case).data
         if submission.created:
-            return Response(answer, status=status.HTTP_201_CREATED)
-        return Response(answer, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+            return _private(Response(answer, status=status.HTTP_201_CREATED))  # it holds the PIN
+        return _private(
+            Response(answer, status=status.HTTP_200_OK, headers={"Idempotent-Replayed": "true"})
+        )
 
 
 def _discard(attachments) -> None:
@@ -359,7 +361,9 @@ def exchange(request, case: Case, actor: workflow.Actor) -> dict:
 
 
 def _private(response: Response) -> Response:
-    response["Cache-Control"] = "no-store"  # the exchange is the citizen's
+    """The citizen's case (its PIN, its exchange): kept by no cache, and never compressed
+    (config.page_cache.PageCompressionMiddleware skips no-store answers: BREACH)."""
+    response["Cache-Control"] = "no-store"
     return response
 
 
