@@ -44,12 +44,12 @@ ROOT = BENCH.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import (  # noqa: E402
+from bench.load import static_is_stale  # noqa: E402
+from bench.server import (  # noqa: E402
     PRODUCTION_ENV,
     Processes,
     ensure_database,
     log,
-    static_is_stale,
     wait_for_http,
 )
 
@@ -385,7 +385,10 @@ def main() -> int:
     )
     parser.add_argument("--screenshots", type=Path, help="save each page's screenshot here")
     parser.add_argument("--keep-reports", type=Path, help="keep Lighthouse's JSON reports here")
+    parser.add_argument("--quick", action="store_true", help="one Lighthouse run per page")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = min(args.runs, 1)
     started = datetime.now(UTC)
 
     env = dict(os.environ, **PRODUCTION_ENV)
