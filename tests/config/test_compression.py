@@ -8,6 +8,7 @@ import brotli
 import pytest
 import zstandard
 from django.core.cache import caches
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.test import Client
 
@@ -84,7 +85,19 @@ def _keys(cache) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def test_static_files_are_fingerprinted_compressed_and_immutable(tmp_path, settings):
+@pytest.fixture
+def original_storages():
+    """Changing STORAGES or STATIC_ROOT makes Django forget every storage it built, but model
+    fields (ReportRequest.file) keep the one they were given: put the originals back after the
+    settings are restored, so later tests see the same objects the fields hold."""
+    kept = dict(storages._storages)
+    yield
+    storages._storages = kept
+
+
+def test_static_files_are_fingerprinted_compressed_and_immutable(
+    original_storages, tmp_path, settings
+):
     """collectstatic with production's storage, on the site's own files only (Wagtail's
     thousands would take minutes), then whitenoise serves them as production does."""
     settings.STATIC_ROOT = tmp_path
