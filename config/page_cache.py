@@ -25,6 +25,13 @@ withdrawn (search.indexing.outcome_changed), and when an institution, a service 
 term is saved or deleted. The performance pages (and the audit chain heads) change with every
 case action: they are kept for PERFORMANCE_PAGE_CACHE_SECONDS only, never cleared per action.
 PUBLIC_PAGE_CACHE_SECONDS=0 switches the page cache off: no lookup, no store.
+
+Forms (`keep_form_page`): a blank form is the same for every visitor but for its CSRF token,
+which must never be shared. Its page is rendered once with CSRF_PLACEHOLDER where the token
+goes and kept, uncompressed, in the same cache (cleared by the same events); each answer, kept
+or fresh, gets this visitor's own token put in before it is compressed, and says `private`.
+CsrfViewMiddleware sits outside FetchPageCacheMiddleware so that it sets the visitor's CSRF
+cookie on an answer from the cache too.
 """
 
 from collections.abc import Callable
@@ -32,10 +39,13 @@ from functools import wraps
 
 from compression_middleware.middleware import CompressionMiddleware
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
+from django.middleware.csrf import get_token
 from django.utils.cache import (
     has_vary_header,
     learn_cache_key,
@@ -47,6 +57,12 @@ PAGE_CACHE_ALIAS = "pages"
 # Set on a response by public_page / PublicPageMixin: how long the server may keep it.
 TIMEOUT_ATTRIBUTE = "public_page_seconds"
 NOT_SHAREABLE = ("private", "no-store", "no-cache")
+# Rendered where a kept form page's CSRF token goes ({% csrf_token %} prints it as given);
+# replaced by the visitor's own token in every answer. Not a valid token, so a page that kept
+# it by mistake fails its POST safely (403) rather than sharing anything.
+CSRF_PLACEHOLDER = "csrf-token-of-this-visitor"
+# Set on a kept form page: FetchPageCacheMiddleware puts the visitor's token in before answering.
+FORM_PAGE_ATTRIBUTE = "form_page_with_placeholder"
 
 
 def page_cache_seconds(setting: str = "PUBLIC_PAGE_CACHE_SECONDS") -> int:
@@ -93,9 +109,12 @@ class PublicPageMixin:
 
 
 def _anonymous(request) -> bool:
-    """No session (so no signed-in user) and not Wagtail's preview of a draft."""
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES and not getattr(
-        request, "is_dummy", False
+    """No session (so no signed-in user), no message waiting to be shown (Django's messages
+    cookie: a kept page would neither show nor consume it) and not Wagtail's preview."""
+    return (
+        settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not getattr(request, "is_dummy", False)
     )
 
 
@@ -128,7 +147,10 @@ class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
         if page_cache_seconds() <= 0 or not _anonymous(request):
             request._cache_update_cache = False
             return None
-        return super().process_request(request)
+        response = super().process_request(request)
+        if response is not None and getattr(response, FORM_PAGE_ATTRIBUTE, False):
+            return with_visitor_token(request, response)
+        return response
 
 
 class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
@@ -159,6 +181,45 @@ class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
             key = learn_cache_key(request, response, timeout, self.key_prefix, cache=self.cache)
             self.cache.set(key, response, timeout)
         return response
+
+
+def form_context() -> dict:
+    """Context that renders a blank form page to be kept: CSRF_PLACEHOLDER for the token."""
+    return {"csrf_token": CSRF_PLACEHOLDER}
+
+
+def keep_form_page(request, response, *, shareable_request: bool = True):
+    """Keep a blank form page rendered with form_context() (see the module's docstring), for
+    the same time as public pages, and answer it with this visitor's token.
+
+    `shareable_request` is the view's word that the page shows nothing of this visitor (no
+    draft, no error) and that its query string is one worth a key (not any string a visitor
+    makes up); the page cache's own rules (anonymous, a GET, a 200, no cookie) apply too.
+    """
+    response.render()
+    timeout = page_cache_seconds()
+    if (
+        shareable_request
+        and timeout > 0
+        and request.method == "GET"
+        and response.status_code == 200
+        and not response.cookies
+        and _anonymous(request)
+    ):
+        kept = HttpResponse(response.content, headers=dict(response.headers))
+        setattr(kept, FORM_PAGE_ATTRIBUTE, True)
+        cache = caches[PAGE_CACHE_ALIAS]
+        cache.set(learn_cache_key(request, kept, timeout, "", cache=cache), kept, timeout)
+    return with_visitor_token(request, response)
+
+
+def with_visitor_token(request, response):
+    """Put this visitor's CSRF token where the placeholder is; the answer is theirs alone."""
+    response.content = response.content.replace(
+        CSRF_PLACEHOLDER.encode(), get_token(request).encode()
+    )
+    patch_cache_control(response, private=True)
+    return response
 
 
 class PageCompressionMiddleware(CompressionMiddleware):

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from config import page_cache
 from feedback import citizens, limits, pin_recovery, privacy, references, tracking, workflow
 from feedback.action_forms import action_form
 from feedback.attachments import store_upload, validate_upload
@@ -100,6 +101,15 @@ def new_feedback(request, page):
             service = None
         if service is not None:
             form.initial.update(service=service.pk, institution="")
+        if draft is None:
+            # A blank form, the same for everyone but its CSRF token: kept in the page cache,
+            # keyed by its address only when that is the plain one or a real service's.
+            blank = {} if service is None else {"service": str(service.pk)}
+            context = {"form": form, "files": [], **page_cache.form_context()}
+            response = _render(request, page, "form.html", context)
+            return page_cache.keep_form_page(
+                request, response, shareable_request=request.GET.dict() == blank
+            )
         status = 200
     files = list(draft.files.all()) if draft else []
     return _render(request, page, "form.html", {"form": form, "files": files}, status=status)
@@ -253,7 +263,10 @@ def track(request, page):
             reference = form.cleaned_data["reference"]
             return HttpResponseRedirect(_url(page, request, f"track/{reference}/"))
         return _render(request, page, "track.html", {"form": form}, status=400)
-    return _render(request, page, "track.html", {"form": ReferenceForm()})
+    response = _render(request, page, "track.html", {"form": ReferenceForm()})
+    if request.GET:  # any other query string: answered, but not kept under its address
+        return response
+    return page_cache.mark_public_page(page, request, response)  # a GET form: no CSRF token
 
 
 def track_case(request, page, reference):

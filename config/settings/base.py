@@ -102,10 +102,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # After LocaleMiddleware so its 400 page speaks the visitor's language.
     "config.middleware.UnreadableInputMiddleware",
-    # After LocaleMiddleware (the key holds the language), before the session, CSRF and the
-    # user are touched: a page from the cache costs its two cache lookups and nothing else.
-    "config.page_cache.FetchPageCacheMiddleware",
+    # Outside the page cache's fetch: it reads the CSRF cookie, and sets it on a kept form
+    # page answered from the cache (config/page_cache.keep_form_page) as on a fresh one.
     "django.middleware.csrf.CsrfViewMiddleware",
+    # After LocaleMiddleware (the key holds the language), before the session and the user are
+    # touched: a page from the cache costs its two cache lookups and nothing else.
+    "config.page_cache.FetchPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Staff sign-in: request.user.is_verified(), then the admin asks for the second factor.
     "django_otp.middleware.OTPMiddleware",

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from wagtail.models import Page
 
-from config.page_cache import PAGE_CACHE_ALIAS, mark_public, mark_public_page, shareable
+from config.page_cache import (
+    CSRF_PLACEHOLDER,
+    PAGE_CACHE_ALIAS,
+    mark_public,
+    mark_public_page,
+    shareable,
+)
 from feedback import workflow
 from feedback.models import CharterTerm
 from pages.models import HomePage, ServicePage, StandardPage
@@ -88,6 +94,7 @@ def public_urls(outcome) -> list[str]:
         water.url,
         "/en/about/",
         "/en/feedback/",
+        "/en/feedback/track/",
         f"/en/outcomes/{outcome.case.reference}/",
         "/en/search/?q=meter",
         "/en/search/?q=meter&kind=complaint",
@@ -265,8 +272,8 @@ def test_performance_pages_are_kept_for_their_short_time_only(client, page_cache
 @pytest.mark.parametrize(
     "url",
     [
-        "/en/feedback/new/",  # the form: CSRF token
-        "/en/feedback/track/",
+        "/en/feedback/track/?reference=12",  # a form error: 400
+        "/en/feedback/track/?x=1",  # a made-up query string: answered, not kept
         "/en/search/?kind=nonsense",  # a form error: 400
         "/en/search/?page=999",  # past the end: 404
         "/en/outcomes/1234567890/",  # unknown: 404
@@ -429,6 +436,110 @@ def test_the_content_security_policy_is_added_to_every_answer_from_the_cache(cli
     assert again["Content-Security-Policy"] == first["Content-Security-Policy"]
     assert "script-src 'self'" in again["Content-Security-Policy"]
     assert again["X-Frame-Options"] == "DENY"
+
+
+# --- The blank feedback form: kept, with each visitor's own CSRF token put in --------------
+
+FORM = "/en/feedback/new/"
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token_in(response) -> str:
+    return CSRF_FIELD.search(response.content.decode()).group(1)
+
+
+def test_a_blank_form_is_kept_and_each_visitor_gets_a_token_and_cookie_of_their_own(page_cache):
+    from django.test import Client
+
+    from tests.feedback.test_web_journey import form_data
+
+    first_visitor, second_visitor = (
+        Client(enforce_csrf_checks=True),
+        Client(enforce_csrf_checks=True),
+    )
+    first, sql = get_counting(first_visitor, FORM)
+    assert any(TABLE not in statement for statement in sql)  # rendered
+    assert kept() == 2
+    second, sql = get_counting(second_visitor, FORM)
+    assert len(sql) <= 2 and all(TABLE in statement for statement in sql), sql  # from the cache
+    tokens = [csrf_token_in(first), csrf_token_in(second)]
+    assert tokens[0] != tokens[1]
+    for response, token in zip((first, second), tokens, strict=True):
+        page = response.content.decode()
+        assert CSRF_PLACEHOLDER not in page
+        assert page.replace(token, "") == first.content.decode().replace(tokens[0], "")
+        assert response.cookies["csrftoken"].value  # the cookie the token belongs to
+        cache_control = response["Cache-Control"]
+        assert "private" in cache_control and "public" not in cache_control
+        assert "cookie" in response["Vary"].lower()
+    # The token of the kept page works with the cookie the kept answer set: the form goes on.
+    sent = second_visitor.post(FORM, {**form_data(), "csrfmiddlewaretoken": tokens[1]})
+    assert sent.status_code == 302 and sent["Location"].endswith("/new/review/")
+    refused = Client(enforce_csrf_checks=True).post(
+        FORM, {**form_data(), "csrfmiddlewaretoken": tokens[1]}
+    )
+    assert refused.status_code == 403  # a token without its cookie: nothing shared works
+
+
+def test_a_service_link_is_kept_under_its_address_and_a_made_up_one_is_not(client, page_cache):
+    water = water_service()
+    chosen = client.get(f"{FORM}?service={water.pk}")
+    assert kept() == 2
+    again, sql = get_counting(client.__class__(), f"{FORM}?service={water.pk}")
+    assert all(TABLE in statement for statement in sql)
+    assert f'<option value="{water.pk}" selected>' in again.content.decode()
+    assert csrf_token_in(again) != csrf_token_in(chosen)
+    for made_up in ("abc", "0", f"{water.pk}&x=1", f"0{water.pk}"):
+        answer = client.__class__().get(f"{FORM}?service={made_up}")
+        assert answer.status_code == 200, made_up
+    assert kept() == 2
+
+
+def test_a_draft_a_waiting_message_or_swahili_is_never_answered_with_the_kept_form(
+    client, page_cache
+):
+    client.__class__().get(FORM)  # kept by another visitor
+    assert kept() == 2
+    # This visitor's draft (an error keeps what was typed, in the session): theirs, not kept.
+    client.post(FORM, {"kind": "complaint", "subject": "Mita yangu haisomi"})
+    mine, sql = get_counting(client, FORM)
+    assert "Mita yangu haisomi" in mine.content.decode()
+    assert any(TABLE not in statement for statement in sql) and kept() == 2
+    # A message waiting in Django's messages cookie is shown, so the kept page is not used.
+    waiting = client.__class__()
+    waiting.cookies["messages"] = "waiting"
+    _answer, sql = get_counting(waiting, FORM)
+    assert any(TABLE not in statement for statement in sql)
+    # Swahili is kept apart.
+    swahili = client.__class__().get("/sw/feedback/new/")
+    assert '<html lang="sw">' in swahili.content.decode() and kept() == 4
+
+
+def test_a_new_service_or_a_new_intro_shows_on_the_kept_form_at_once(
+    client, page_cache, django_capture_on_commit_callbacks
+):
+    from pages.models import FeedbackPage
+
+    client.get(FORM)
+    assert kept() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        _slower_service()  # a service saved: the lists may have changed
+    assert kept() == 0
+    client.get(FORM)
+    feedback = FeedbackPage.objects.get(locale__language_code="en")
+    feedback.form_intro = "<p>Answered within five working days.</p>"
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback.save_revision().publish()
+    assert "Answered within five working days." in client.__class__().get(FORM).content.decode()
+
+
+def test_the_kept_form_is_not_kept_while_the_page_cache_is_off(client, page_cache, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    for _ in range(2):
+        answer = client.__class__().get(FORM)
+        assert CSRF_PLACEHOLDER not in answer.content.decode()
+        assert csrf_token_in(answer)
+    assert kept() == 0
 
 
 # --- On PostgreSQL, committed for real ---------------------------------------------------------
