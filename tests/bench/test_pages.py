@@ -22,7 +22,9 @@ ROWS = [
     "outcome page, cached",
     "outcome page, uncached",
     "feedback form",
+    "feedback form, uncached",
     "tracking form",
+    "tracking form, uncached",
     "whole web submission (form, post, review, send)",
 ]
 GOALS = {
