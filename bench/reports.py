@@ -243,7 +243,9 @@ def main(count: int = 100_000, json_path: str | None = None) -> None:
     print(f"report / floor:             {total_s / floor_s:6.1f}x")
     print(
         f"chain check (apart):        {chain_s:6.2f} s  ({chain.checked} records, "
-        f"{chain.checked / max(chain_s, 1e-9):.0f} records/s, ok={chain.ok})"
+        f"{chain.checked / max(chain_s, 1e-9):.0f} records/s, ok={chain.ok}"
+        + ("" if chain.ok else f": {chain.problem}, as expected of bulk-generated cases")
+        + ")"
     )
 
     if not json_path:
