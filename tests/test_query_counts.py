@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from feedback import tracking, workflow
@@ -217,6 +218,15 @@ COUNTS["feedback form"] = 12
 def test_feedback_form(client, django_assert_num_queries):
     render = get(client, "/en/feedback/new/")
     assert_queries(django_assert_num_queries, "feedback form", render, new_services)
+
+
+def test_the_forms_lists_are_read_without_a_server_side_cursor(client):
+    """feedback.forms.ListedChoiceIterator: Django's own reads each list through a server-side
+    cursor on PostgreSQL (DECLARE, FETCH, CLOSE: three round trips, one logged). Only
+    PostgreSQL has them: on SQLite this passes whatever the form does."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/feedback/new/").status_code == 200
+    assert not [query for query in queries if query["sql"].startswith("DECLARE")]
 
 
 FORM = {

@@ -64,9 +64,13 @@ class Dial:
                 "networkCode": "63902",
                 "text": text,
             },
+            headers={"accept-encoding": "gzip, br"},  # as a gateway may send it
         )
         assert response.status_code == 200
         assert response["Content-Type"] == "text/plain; charset=utf-8"
+        # A screen may show a PIN: no cache keeps it, and it is never compressed (BREACH).
+        assert response["Cache-Control"] == "no-store"
+        assert not response.has_header("Content-Encoding")
         kind, _space, screen = response.content.decode().partition(" ")
         assert kind in ("CON", "END"), response.content
         assert len(screen) <= 182, screen
