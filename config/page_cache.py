@@ -14,7 +14,7 @@ wagtail<8.0 and this site runs Wagtail 8. Nothing is kept unless its view opted 
 - `FetchPageCacheMiddleware`, after LocaleMiddleware (Django's key holds the request's
   language), answers from the cache before the view, the session or the user are touched;
   a request with a session cookie (staff, a citizen proving a case) is never answered from
-  nor stored in the cache.
+  nor stored in the cache, and only the site's pages (under a language prefix) are looked up.
 Keys are Django's: the full URL with its query string, the language, and the headers the
 answer varies on (Accept-Encoding, since UpdatePageCacheMiddleware sits outside the
 compression and keeps the compressed bytes).
@@ -52,6 +52,7 @@ from django.utils.cache import (
     patch_cache_control,
     patch_response_headers,
 )
+from django.utils.translation import get_language_from_path
 
 PAGE_CACHE_ALIAS = "pages"
 # Set on a response by public_page / PublicPageMixin: how long the server may keep it.
@@ -144,7 +145,14 @@ class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
         self.key_prefix = ""
 
     def process_request(self, request):
-        if page_cache_seconds() <= 0 or not _anonymous(request):
+        if (
+            page_cache_seconds() <= 0
+            or not _anonymous(request)
+            or not get_language_from_path(request.path_info)
+        ):
+            # Only the site's pages (under a language prefix: config/urls.py's i18n_patterns)
+            # are ever kept, so the admin, the API, Open311, the channels and the health check
+            # never pay the cache's look-up (a round trip to the database cache).
             request._cache_update_cache = False
             return None
         response = super().process_request(request)

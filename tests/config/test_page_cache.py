@@ -294,6 +294,14 @@ def test_private_erroneous_and_machine_answers_are_never_kept(client, page_cache
     assert kept() == 0
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/v1/services/", "/open311/v2/services.json", "/healthz", "/admin/login/"]
+)
+def test_what_is_never_a_public_page_does_not_even_look_in_the_cache(client, page_cache, url):
+    _response, sql = get_counting(client, url)
+    assert not any(TABLE in statement for statement in sql), sql
+
+
 def test_case_pages_with_a_pin_or_personal_data_are_never_kept_nor_public(client, page_cache):
     submission = submit_case()
     track = f"/en/feedback/track/{submission.case.reference}/"
