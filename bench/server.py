@@ -1,11 +1,13 @@
 """What the benchmarks that serve the site share: the production environment on 127.0.0.1,
 a PostgreSQL database of their own, and child processes (gunicorn...) that never outlive them.
 
-Used by bench/load.py and bench/pages.py. Import it after putting the project root first on
-sys.path (a script run from bench/ would otherwise import bench/search.py as `search`).
+Used by bench/load.py, bench/pages.py and bench/frontend.py. Import it after putting the
+project root first on sys.path (a script run from bench/ would otherwise import
+bench/search.py as `search`).
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -148,3 +150,38 @@ def gunicorn(processes: Processes, env: dict, port: int, workers: int, name: str
     except SystemExit:
         log(processes.tail(name))
         raise
+
+
+def ensure_command(command: str, package: str) -> str:
+    """The path of a Debian command, installed with apt-get when missing and run as root."""
+    found = shutil.which(command)
+    if found is None and os.geteuid() == 0:
+        log(f"installing {package} (apt-get install -y {package})")
+        subprocess.run(  # nosec B603 B607  # Debian's package, as root
+            ["apt-get", "install", "-y", package], check=True, stdout=subprocess.DEVNULL
+        )
+        found = shutil.which(command)
+    if found is None:
+        raise SystemExit(f"{command} is missing: install it (Debian: apt-get install {package})")
+    return found
+
+
+def redis_server(processes: Processes, port: int) -> str:
+    """A Redis of the run's own on 127.0.0.1:port, in memory only; its URL."""
+    binary = ensure_command("redis-server", "redis-server")
+    processes.start(
+        "redis",
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        dict(os.environ),
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    return f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.2)
+    log(processes.tail("redis"))
+    raise SystemExit(f"redis-server did not answer on 127.0.0.1:{port}")

@@ -1,9 +1,9 @@
 """The public pages that are the same for every visitor, served from the shared page cache
 between publications, and compressed once before they are kept.
 
-Built on Django's own cache framework (FetchFromCacheMiddleware, learn_cache_key,
-patch_cache_control, ConditionalGetMiddleware), not on wagtail-cache: its 3.0.0 requires
-wagtail<8.0 and this site runs Wagtail 8. Nothing is kept unless its view opted in:
+Built on Django's cache framework (its cache backends, patch_cache_control,
+ConditionalGetMiddleware), not on wagtail-cache: its 3.0.0 requires wagtail<8.0 and this site
+runs Wagtail 8. Nothing is kept unless its view opted in:
 - a view says its answer is the same for everyone with `public_page` (or a Wagtail page with
   `PublicPageMixin`), which also tells a CDN or reverse proxy so (`Cache-Control: public,
   max-age=PUBLIC_PAGE_MAX_AGE`);
@@ -15,9 +15,12 @@ wagtail<8.0 and this site runs Wagtail 8. Nothing is kept unless its view opted 
   language), answers from the cache before the view, the session or the user are touched;
   a request with a session cookie (staff, a citizen proving a case) is never answered from
   nor stored in the cache, and only the site's pages (under a language prefix) are looked up.
-Keys are Django's: the full URL with its query string, the language, and the headers the
-answer varies on (Accept-Encoding, since UpdatePageCacheMiddleware sits outside the
-compression and keeps the compressed bytes).
+One key per page and encoding (page_key): the language, the encoding the compression
+middleware chooses for the request's Accept-Encoding, and the full URL with its query string.
+So a page from the cache is one look-up, where Django's FetchFromCacheMiddleware makes two
+(its list of Vary headers, then the page): pages kept here vary on Accept-Encoding only, and an
+answer that varies on anything else is not kept. Kept pages are compressed (the compression
+middleware sits inside UpdatePageCacheMiddleware).
 
 Invalidation: the whole pages cache is cleared, once the transaction commits, when an editor
 publishes, unpublishes, moves or deletes a page, when an outcome is published, changed or
@@ -34,25 +37,22 @@ CsrfViewMiddleware sits outside FetchPageCacheMiddleware so that it sets the vis
 cookie on an answer from the cache too.
 """
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from compression_middleware.middleware import CompressionMiddleware
+from compression_middleware.middleware import CompressionMiddleware, compressor
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
-from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
 from django.middleware.csrf import get_token
-from django.utils.cache import (
-    has_vary_header,
-    learn_cache_key,
-    patch_cache_control,
-    patch_response_headers,
-)
-from django.utils.translation import get_language_from_path
+from django.utils.cache import cc_delim_re, has_vary_header, patch_cache_control
+from django.utils.deprecation import MiddlewareMixin
+from django.utils.encoding import iri_to_uri
+from django.utils.translation import get_language, get_language_from_path
 
 PAGE_CACHE_ALIAS = "pages"
 # Set on a response by public_page / PublicPageMixin: how long the server may keep it.
@@ -136,43 +136,47 @@ def shareable(request, response) -> bool:
     )
 
 
-class FetchPageCacheMiddleware(FetchFromCacheMiddleware):
-    """Django's, on the pages cache, skipped for a session, a preview or a cache that is off."""
+def page_key(request) -> str:
+    """The pages cache's key for this request (see the module's docstring)."""
+    encoding = compressor(request.META.get("HTTP_ACCEPT_ENCODING", ""))[0] or "identity"
+    url = hashlib.sha256(iri_to_uri(request.build_absolute_uri()).encode()).hexdigest()
+    return f"page.{get_language()}.{encoding}.{url}"
 
-    def __init__(self, get_response):
-        super().__init__(get_response)
-        self.cache_alias = PAGE_CACHE_ALIAS
-        self.key_prefix = ""
+
+def varies_on_encoding_only(response) -> bool:
+    vary = {header.lower() for header in cc_delim_re.split(response.get("Vary", "")) if header}
+    return vary <= {"accept-encoding"}
+
+
+class FetchPageCacheMiddleware(MiddlewareMixin):
+    """Answers a kept page before the view, the session or the user are touched: one look-up.
+    Skipped for a session, a preview, a cache that is off, and anything but the site's pages."""
 
     def process_request(self, request):
+        request._cache_update_cache = False
         if (
             page_cache_seconds() <= 0
+            or request.method not in ("GET", "HEAD")
             or not _anonymous(request)
             or not get_language_from_path(request.path_info)
         ):
             # Only the site's pages (under a language prefix: config/urls.py's i18n_patterns)
             # are ever kept, so the admin, the API, Open311, the channels and the health check
             # never pay the cache's look-up (a round trip to the database cache).
-            request._cache_update_cache = False
             return None
-        response = super().process_request(request)
-        if response is not None and getattr(response, FORM_PAGE_ATTRIBUTE, False):
+        response = caches[PAGE_CACHE_ALIAS].get(page_key(request))
+        if response is None:
+            request._cache_update_cache = request.method == "GET"
+            return None
+        if getattr(response, FORM_PAGE_ATTRIBUTE, False):
             return with_visitor_token(request, response)
         return response
 
 
-class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
+class UpdatePageCacheMiddleware(MiddlewareMixin):
     """Keeps the answers that views marked public (public_page), if shareable, for the time
-    they asked; a marked answer that is not shareable (a cookie, a session) says `private`.
-
-    Django's own process_response would take the timeout from max-age, which here is the
-    short time a browser or CDN may keep the page, not the server's time between publications.
-    """
-
-    def __init__(self, get_response):
-        super().__init__(get_response)
-        self.cache_alias = PAGE_CACHE_ALIAS
-        self.key_prefix = ""
+    they asked (not max-age, the short time a browser or CDN may keep the page); a marked
+    answer that is not shareable (a cookie, a session) says `private`."""
 
     def process_response(self, request, response):
         timeout = getattr(response, TIMEOUT_ATTRIBUTE, None)
@@ -182,12 +186,12 @@ class UpdatePageCacheMiddleware(UpdateCacheMiddleware):
             if "public" in response.get("Cache-Control", ""):
                 patch_cache_control(response, private=True)
             return response
-        if timeout > 0 and self._should_update_cache(request, response):
-            # As Django's: Expires at the server's timeout (FetchFromCacheMiddleware derives Age
-            # from it: 0 while the page is current), max-age stays the shorter public one.
-            patch_response_headers(response, timeout)
-            key = learn_cache_key(request, response, timeout, self.key_prefix, cache=self.cache)
-            self.cache.set(key, response, timeout)
+        if (
+            timeout > 0
+            and getattr(request, "_cache_update_cache", False)
+            and varies_on_encoding_only(response)
+        ):
+            caches[PAGE_CACHE_ALIAS].set(page_key(request), response, timeout)
         return response
 
 
@@ -216,8 +220,7 @@ def keep_form_page(request, response, *, shareable_request: bool = True):
     ):
         kept = HttpResponse(response.content, headers=dict(response.headers))
         setattr(kept, FORM_PAGE_ATTRIBUTE, True)
-        cache = caches[PAGE_CACHE_ALIAS]
-        cache.set(learn_cache_key(request, kept, timeout, "", cache=cache), kept, timeout)
+        caches[PAGE_CACHE_ALIAS].set(page_key(request), kept, timeout)
     return with_visitor_token(request, response)
 
 
