@@ -301,7 +301,10 @@ def main(argv=None) -> int:
     env.pop("DJANGO_SETTINGS_MODULE", None)  # each benchmark chooses its settings
     results = []
     with Elasticsearch(needed=bool(NEEDS_ELASTICSEARCH & set(names))) as engine:
-        env["BENCH_ELASTICSEARCH_URL"] = env["ELASTICSEARCH_URL"] = engine.url
+        if engine.needed:
+            env["BENCH_ELASTICSEARCH_URL"] = env["ELASTICSEARCH_URL"] = engine.url
+        else:  # no engine started: the others search the database (`--only pages,inbox`)
+            env.pop("ELASTICSEARCH_URL", None)
         machine["elasticsearch"] = (
             es_version(engine.url) if es_healthy(engine.url) else "not running"
         )

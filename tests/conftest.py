@@ -126,10 +126,10 @@ def own_elasticsearch(own_elasticsearch_server):
 
     from django.test import override_settings
 
-    from search.engines.elasticsearch import get_client
+    from search.engines.elasticsearch import client_for
 
     own_elasticsearch_server.run("start")
-    get_client.cache_clear()
+    client_for.cache_clear()
     try:
         with override_settings(
             ELASTICSEARCH_URL=own_elasticsearch_server.url,
@@ -137,7 +137,7 @@ def own_elasticsearch(own_elasticsearch_server):
         ):
             yield own_elasticsearch_server
     finally:
-        get_client.cache_clear()
+        client_for.cache_clear()
 
 
 def seed_demo_content() -> None:

@@ -26,12 +26,19 @@ def is_configured() -> bool:
     return bool(settings.ELASTICSEARCH_URL)
 
 
-@cache
 def get_client() -> Elasticsearch:
-    """The shared client, registered as elasticsearch-dsl's default connection."""
-    client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=10, retry_on_timeout=True)
+    """The shared client of ELASTICSEARCH_URL, registered as elasticsearch-dsl's default
+    connection. Kept per URL: a client kept regardless of the setting went on sending to the
+    first URL it was made for after the setting changed (a test's dead engine reached the
+    live one, so nothing was queued for retry)."""
+    client = client_for(settings.ELASTICSEARCH_URL)
     connections.add_connection("default", client)
     return client
+
+
+@cache
+def client_for(url: str) -> Elasticsearch:
+    return Elasticsearch(url, request_timeout=10, retry_on_timeout=True)
 
 
 def index_name(name: str) -> str:

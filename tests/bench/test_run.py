@@ -143,3 +143,27 @@ def test_the_submission_benchmark_end_to_end(tmp_path, capsys):
     assert float(cells[2]) > 0
     assert "best of 3 x 50" in cells[-1]
     assert "| submission | workflow + audit per submission |" in (results / "latest.md").read_text()
+
+
+SAYS_ITS_ENGINE = """
+    import json, os, sys
+    args = sys.argv[1:]
+    path = args[args.index("--json") + 1]
+    row = {"what": "engine", "figure": 1, "unit": "", "goal": None, "met": None,
+           "detail": os.environ.get("ELASTICSEARCH_URL", "none")}
+    json.dump({"benchmark": "inbox", "started": "2026-11-26T00:00:00+00:00",
+               "finished": "2026-11-26T00:01:00+00:00", "machine": "test", "sizes": {},
+               "rows": [row], "notes": []}, open(path, "w"))
+"""
+
+
+def test_a_run_without_the_search_benchmarks_names_no_search_engine(scripts, capsys, monkeypatch):
+    """Elasticsearch starts only for search and load; the others must not be pointed at an
+    engine nobody started (the inbox's health check then failed)."""
+    folder, write = scripts
+    write("inbox", SAYS_ITS_ENGINE)
+    monkeypatch.setenv("ELASTICSEARCH_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("BENCH_ELASTICSEARCH_URL", raising=False)
+    status, _results = orchestrate(folder, "--only", "inbox")
+    assert status == 0
+    assert table_line(capsys.readouterr().out, "inbox", "engine")[-1] == "none"

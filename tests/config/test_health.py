@@ -100,12 +100,12 @@ def test_this_machine_reads_the_details(client, settings, meta, proxies):
 
 
 def test_details_are_503_when_search_engine_is_down(client):
-    elasticsearch.get_client.cache_clear()
+    elasticsearch.client_for.cache_clear()
     try:
         with override_settings(ELASTICSEARCH_URL="http://127.0.0.1:1"):
             response = client.get("/healthz", **LOCAL)
     finally:
-        elasticsearch.get_client.cache_clear()
+        elasticsearch.client_for.cache_clear()
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"

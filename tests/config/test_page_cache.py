@@ -26,6 +26,7 @@ from feedback import workflow
 from feedback.models import CharterTerm
 from pages.models import HomePage, ServicePage, StandardPage
 from search import indexing
+from search.models import PendingIndexUpdate
 from tests.conftest import require_service
 from tests.feedback.factories import actor, submit_case, user, water_service
 from tests.search.factories import publish_outcome
@@ -195,6 +196,8 @@ def test_a_withdrawn_outcome_page_is_gone_even_while_the_search_engine_is_down(
     with django_capture_on_commit_callbacks(execute=True):
         workflow.withdraw_outcome(outcome.case, by=actor("admin"), reason="Names a street.")
     assert client.get(page).status_code == 404
+    # The push failed, so the change waits in the queue for the retry.
+    assert PendingIndexUpdate.objects.filter(case_id=outcome.case.pk).exists()
 
 
 def test_a_newly_published_outcome_is_found_at_once(

@@ -12,6 +12,7 @@ from elasticsearch_dsl import Document, Keyword, Text, connections
 
 from search.engines.elasticsearch import (
     SearchEngineUnavailable,
+    client_for,
     cluster_health,
     get_client,
     index_name,
@@ -72,9 +73,22 @@ def test_a_saved_document_is_found_by_a_match_query(note_document):
     assert list(missing) == []
 
 
+def test_the_client_follows_the_setting(settings):
+    """Needs no server. A client kept regardless of ELASTICSEARCH_URL went on sending to the
+    URL it was first made for."""
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:1"
+    first = get_client()
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:2"
+    second = get_client()
+    assert [node.port for node in second.transport.node_pool.all()] == [2]
+    assert second is not first and connections.get_connection() is second
+    settings.ELASTICSEARCH_URL = "http://127.0.0.1:1"
+    assert get_client() is first and connections.get_connection() is first
+
+
 def test_an_unreachable_cluster_raises_search_engine_unavailable():
     """Needs no server: nothing listens on port 1."""
-    get_client.cache_clear()
+    client_for.cache_clear()
     try:
         with override_settings(ELASTICSEARCH_URL="http://127.0.0.1:1"):
             assert is_configured()
@@ -82,7 +96,7 @@ def test_an_unreachable_cluster_raises_search_engine_unavailable():
                 cluster_health()
     finally:
         # Drop the client for port 1 and give elasticsearch-dsl back the configured one.
-        get_client.cache_clear()
+        client_for.cache_clear()
         if is_configured():
             get_client()
         else:
