@@ -88,7 +88,7 @@ WHAT_WOULD_REACH = {
     "before Wagtail's routing, the view or the template: one look-up, already compressed. On "
     "the database cache (the default) that look-up is a round trip to PostgreSQL and "
     "unpickling the page; in Redis (PAGE_CACHE_URL=redis://..., the rows 'cached in Redis') "
-    "it is about a third of that. Uncached, the time is Wagtail finding the page (site, "
+    "it is cheaper, by what those rows show. Uncached, the time is Wagtail finding the page (site, "
     "locale, path, aliases, view restrictions: most of the queries, each a round trip), the "
     "language switcher's translation look-ups and the template",
     "whole web submission": "the blank form now comes from the page cache, but the other 3 "
