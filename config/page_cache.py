@@ -206,7 +206,8 @@ def keep_form_page(request, response, *, shareable_request: bool = True):
 
     `shareable_request` is the view's word that the page shows nothing of this visitor (no
     draft, no error) and that its query string is one worth a key (not any string a visitor
-    makes up); the page cache's own rules (anonymous, a GET, a 200, no cookie) apply too.
+    makes up); the page cache's own rules (`shareable`: anonymous, a GET, a 200, no cookie...)
+    apply too.
     """
     response.render()
     timeout = page_cache_seconds()
@@ -214,9 +215,7 @@ def keep_form_page(request, response, *, shareable_request: bool = True):
         shareable_request
         and timeout > 0
         and request.method == "GET"
-        and response.status_code == 200
-        and not response.cookies
-        and _anonymous(request)
+        and shareable(request, response)
     ):
         kept = HttpResponse(response.content, headers=dict(response.headers))
         setattr(kept, FORM_PAGE_ATTRIBUTE, True)
